@@ -1,0 +1,1 @@
+//! Baselines and workloads for the stackdepot benchmarks.

@@ -1,0 +1,257 @@
+//! Depot configuration and its validation.
+
+use core::fmt;
+
+use crate::handle::{HandleLayout, WORD};
+use crate::slab::header_words;
+
+/// How a [`StackDepot`](crate::StackDepot) is sized.
+///
+/// Every field has a production default ([`Config::default`]); the builder methods
+/// return the changed config, and [`StackDepot::with_config`](crate::StackDepot::with_config)
+/// rejects an invalid one with a [`ConfigError`] (never a panic).
+///
+/// ```
+/// use stackdepot::{Config, StackDepot};
+/// let depot = StackDepot::with_config(
+///     Config::default().slab_size(64 * 1024).max_frames(128).memory_cap(Some(256 << 20)),
+/// ).unwrap();
+/// assert_eq!(depot.config().max_frames, 128);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Bytes per slab: a power of two and a multiple of the OS page size.
+    /// Default 16 KiB, the kernel's 4-page pool.
+    pub slab_size: usize,
+    /// Longest trace stored; a longer one keeps its innermost `max_frames` frames
+    /// and is counted in [`Stats::truncated`](crate::Stats::truncated). Default 64.
+    pub max_frames: usize,
+    /// Upper bound on the bytes the depot maps (slabs, index tables, directory,
+    /// reserve). `None`: bounded only by what a handle can address.
+    pub memory_cap: Option<usize>,
+    /// Slabs kept mapped ahead of need for [`Alloc::NoWait`](crate::Alloc::NoWait) callers. Default 4.
+    pub reserve_slabs: usize,
+    /// High handle bits left to the caller and ignored by the depot. Default 5 (the kernel's).
+    pub caller_bits: u32,
+    /// Independent dedup-index shards (a power of two, 1..=256). Default 16.
+    pub index_shards: usize,
+    /// Slots of each shard's first index table (a power of two, at least 8). Default 1024.
+    pub initial_index_slots: usize,
+}
+
+impl Config {
+    /// Default slab size: 16 KiB.
+    pub const DEFAULT_SLAB_SIZE: usize = 16 * 1024;
+    /// Default number of caller bits: 5.
+    pub const DEFAULT_CALLER_BITS: u32 = 5;
+    /// Default frames per trace: 64.
+    pub const DEFAULT_MAX_FRAMES: usize = 64;
+    /// Largest accepted `reserve_slabs`.
+    pub const MAX_RESERVE_SLABS: usize = 1024;
+    /// Largest accepted `index_shards`.
+    pub const MAX_INDEX_SHARDS: usize = 256;
+
+    /// Sets [`slab_size`](Self::slab_size).
+    pub fn slab_size(mut self, bytes: usize) -> Self {
+        self.slab_size = bytes;
+        self
+    }
+    /// Sets [`max_frames`](Self::max_frames).
+    pub fn max_frames(mut self, frames: usize) -> Self {
+        self.max_frames = frames;
+        self
+    }
+    /// Sets [`memory_cap`](Self::memory_cap).
+    pub fn memory_cap(mut self, bytes: Option<usize>) -> Self {
+        self.memory_cap = bytes;
+        self
+    }
+    /// Sets [`reserve_slabs`](Self::reserve_slabs).
+    pub fn reserve_slabs(mut self, slabs: usize) -> Self {
+        self.reserve_slabs = slabs;
+        self
+    }
+    /// Sets [`caller_bits`](Self::caller_bits).
+    pub fn caller_bits(mut self, bits: u32) -> Self {
+        self.caller_bits = bits;
+        self
+    }
+    /// Sets [`index_shards`](Self::index_shards).
+    pub fn index_shards(mut self, shards: usize) -> Self {
+        self.index_shards = shards;
+        self
+    }
+    /// Sets [`initial_index_slots`](Self::initial_index_slots).
+    pub fn initial_index_slots(mut self, slots: usize) -> Self {
+        self.initial_index_slots = slots;
+        self
+    }
+
+    /// A deliberately tiny configuration for tests: 4 KiB slabs (or the page size),
+    /// 8-slot index tables in 2 shards and a one-slab reserve, so slab and index
+    /// growth happen after a handful of saves.
+    pub fn tiny() -> Self {
+        Config {
+            slab_size: page_size().max(4096),
+            max_frames: 16,
+            memory_cap: None,
+            reserve_slabs: 1,
+            caller_bits: Self::DEFAULT_CALLER_BITS,
+            index_shards: 2,
+            initial_index_slots: 8,
+        }
+    }
+
+    /// The handle layout this config gives, if it is valid.
+    pub fn layout(&self) -> Result<HandleLayout, ConfigError> {
+        self.validate()
+    }
+
+    /// Checks every field; returns the handle layout on success.
+    pub fn validate(&self) -> Result<HandleLayout, ConfigError> {
+        let page = page_size();
+        if !self.slab_size.is_power_of_two() || self.slab_size < page || self.slab_size % page != 0 {
+            return Err(ConfigError::SlabSize {
+                slab_size: self.slab_size,
+                page_size: page,
+            });
+        }
+        if self.caller_bits > 8 {
+            return Err(ConfigError::CallerBits(self.caller_bits));
+        }
+        let layout = HandleLayout::new(self.slab_size, self.caller_bits).ok_or(
+            ConfigError::LayoutOverflow {
+                slab_size: self.slab_size,
+                caller_bits: self.caller_bits,
+            },
+        )?;
+        let slab_words = self.slab_size / WORD;
+        let max_record_words = slab_words - header_words(slab_words);
+        if self.max_frames == 0 || self.max_frames + 1 > max_record_words || self.max_frames > u32::MAX as usize {
+            return Err(ConfigError::MaxFrames {
+                max_frames: self.max_frames,
+                fits: max_record_words.saturating_sub(1),
+            });
+        }
+        if self.reserve_slabs > Self::MAX_RESERVE_SLABS {
+            return Err(ConfigError::ReserveSlabs(self.reserve_slabs));
+        }
+        if !self.index_shards.is_power_of_two() || self.index_shards > Self::MAX_INDEX_SHARDS {
+            return Err(ConfigError::IndexShards(self.index_shards));
+        }
+        if !self.initial_index_slots.is_power_of_two()
+            || self.initial_index_slots < 8
+            || self.initial_index_slots > 1 << 24
+        {
+            return Err(ConfigError::IndexSlots(self.initial_index_slots));
+        }
+        if let Some(cap) = self.memory_cap {
+            let min = self.slab_size * (1 + self.reserve_slabs) + page * (1 + self.index_shards);
+            if cap < min {
+                return Err(ConfigError::MemoryCap { cap, min });
+            }
+        }
+        Ok(layout)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            slab_size: Self::DEFAULT_SLAB_SIZE.max(page_size()),
+            max_frames: Self::DEFAULT_MAX_FRAMES,
+            memory_cap: None,
+            reserve_slabs: 4,
+            caller_bits: Self::DEFAULT_CALLER_BITS,
+            index_shards: 16,
+            initial_index_slots: 1024,
+        }
+    }
+}
+
+/// Why a [`Config`] was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The slab size is not a power-of-two multiple of the page size.
+    SlabSize {
+        /// What was asked for.
+        slab_size: usize,
+        /// This machine's page size.
+        page_size: usize,
+    },
+    /// More than 8 caller bits were asked for.
+    CallerBits(u32),
+    /// Offset and caller bits leave no room for a slab index in 32 bits.
+    LayoutOverflow {
+        /// Slab size asked for.
+        slab_size: usize,
+        /// Caller bits asked for.
+        caller_bits: u32,
+    },
+    /// `max_frames` is 0 or a record of that length does not fit in one slab.
+    MaxFrames {
+        /// What was asked for.
+        max_frames: usize,
+        /// The most that fits in a slab of this size.
+        fits: usize,
+    },
+    /// `reserve_slabs` is above [`Config::MAX_RESERVE_SLABS`].
+    ReserveSlabs(usize),
+    /// `index_shards` is not a power of two in 1..=256.
+    IndexShards(usize),
+    /// `initial_index_slots` is not a power of two in 8..=2^24.
+    IndexSlots(usize),
+    /// The memory cap cannot hold even the first slab, the reserve and the index.
+    MemoryCap {
+        /// What was asked for.
+        cap: usize,
+        /// The smallest cap this config can start with.
+        min: usize,
+    },
+    /// Mapping the depot's fixed structures failed.
+    Map(std::io::ErrorKind),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::SlabSize { slab_size, page_size } => write!(
+                f,
+                "slab size {slab_size} is not a power-of-two multiple of the page size {page_size}"
+            ),
+            ConfigError::CallerBits(b) => write!(f, "{b} caller bits requested; at most 8 are allowed"),
+            ConfigError::LayoutOverflow { slab_size, caller_bits } => write!(
+                f,
+                "a {slab_size}-byte slab with {caller_bits} caller bits leaves no slab-index bits in a 32-bit handle"
+            ),
+            ConfigError::MaxFrames { max_frames, fits } => {
+                write!(f, "max_frames {max_frames} is invalid: must be 1..={fits} for this slab size")
+            }
+            ConfigError::ReserveSlabs(n) => write!(
+                f,
+                "reserve of {n} slabs exceeds the limit of {}",
+                Config::MAX_RESERVE_SLABS
+            ),
+            ConfigError::IndexShards(n) => write!(f, "index_shards {n} is not a power of two in 1..=256"),
+            ConfigError::IndexSlots(n) => {
+                write!(f, "initial_index_slots {n} is not a power of two in 8..=16777216")
+            }
+            ConfigError::MemoryCap { cap, min } => {
+                write!(f, "memory cap {cap} bytes is below the {min} bytes this config needs to start")
+            }
+            ConfigError::Map(kind) => write!(f, "mapping the depot's directory failed: {kind}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The OS page size (4 KiB where it cannot be asked).
+pub(crate) fn page_size() -> usize {
+    // memmap2 exposes no page-size query; 4 KiB pages are what every Linux x86-64 and
+    // most aarch64 kernels use, and `Config::validate` only needs a lower bound for
+    // alignment, which mmap itself enforces.
+    4096
+}
