@@ -111,3 +111,25 @@ impl Default for StackDepot {
         Self::new()
     }
 }
+
+impl StackDepot {
+    /// Writes the trace behind `handle` symbolised, like the kernel's
+    /// `stack_depot_print`; an unknown handle prints `<trace unavailable>`.
+    #[cfg(feature = "capture")]
+    pub fn print(&self, handle: Handle, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        match self.fetch(handle) {
+            Some(frames) => crate::write_trace(out, frames, 1, true),
+            None => out.write_str(" <trace unavailable>\n"),
+        }
+    }
+
+    /// Captures the current stack (skipping `skip` frames above the caller) and saves it.
+    #[cfg(feature = "capture")]
+    #[inline(never)]
+    pub fn capture_and_save(&self, skip: usize, alloc: Alloc) -> Result<Handle, SaveError> {
+        let mut buf = [0usize; 256];
+        let max = self.config.max_frames.min(buf.len());
+        let n = crate::capture(&mut buf[..max], skip + 1);
+        self.save_with(&buf[..n], alloc)
+    }
+}

@@ -19,3 +19,8 @@ pub use depot::StackDepot;
 pub use error::{Alloc, SaveError};
 pub use handle::{DEFAULT_LAYOUT, Handle, HandleLayout};
 pub use stats::Stats;
+
+#[cfg(feature = "capture")]
+mod capture;
+#[cfg(feature = "capture")]
+pub use capture::{capture, write_trace};

@@ -1,0 +1,70 @@
+//! Capturing the current stack and printing saved traces (feature `capture`).
+
+use core::fmt;
+
+/// Captures the calling thread's return addresses into `buf`, innermost frame
+/// first, and returns how many were written. `skip` frames above the caller of
+/// `capture` are dropped (0 keeps the caller's own frame as the first entry).
+///
+/// It does not allocate. It takes the `backtrace` crate's global unwinding lock,
+/// so it is not async-signal-safe: from a signal handler, save frames you
+/// collected yourself.
+///
+/// ```
+/// let mut buf = [0usize; 32];
+/// let n = stackdepot::capture(&mut buf, 0);
+/// assert!(n > 0 && buf[..n].iter().all(|&ip| ip != 0));
+/// ```
+#[inline(never)]
+pub fn capture(buf: &mut [usize], skip: usize) -> usize {
+    let mut n = 0;
+    // Frame 0 is `capture` itself.
+    let mut to_skip = skip + 1;
+    backtrace::trace(|frame| {
+        if n == buf.len() {
+            return false;
+        }
+        if to_skip > 0 {
+            to_skip -= 1;
+            return true;
+        }
+        let ip = frame.ip() as usize;
+        if ip == 0 {
+            return false;
+        }
+        buf[n] = ip;
+        n += 1;
+        true
+    });
+    n
+}
+
+/// Writes `frames` one per line, like the kernel's `stack_trace_print`: each line
+/// is `indent` spaces, the address and, when `symbolize` is set and the address
+/// resolves in this process, `symbol+0xoff` and `file:line`.
+pub fn write_trace(out: &mut dyn fmt::Write, frames: &[usize], indent: usize, symbolize: bool) -> fmt::Result {
+    for &ip in frames {
+        write!(out, "{:indent$}{:#018x}", "", ip)?;
+        if symbolize {
+            let mut first = true;
+            backtrace::resolve(ip as *mut core::ffi::c_void, |sym| {
+                if !first {
+                    return;
+                }
+                first = false;
+                if let Some(name) = sym.name() {
+                    let _ = write!(out, " {name:#}");
+                    if let Some(addr) = sym.addr() {
+                        let off = ip.wrapping_sub(addr as usize);
+                        let _ = write!(out, "+{off:#x}");
+                    }
+                }
+                if let (Some(file), Some(line)) = (sym.filename(), sym.lineno()) {
+                    let _ = write!(out, " ({}:{line})", file.display());
+                }
+            });
+        }
+        out.write_char('\n')?;
+    }
+    Ok(())
+}
