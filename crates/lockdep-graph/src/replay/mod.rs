@@ -1,0 +1,1 @@
+//! Replay of lock-event logs (being written).

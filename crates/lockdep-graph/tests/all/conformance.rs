@@ -1,0 +1,1 @@
+//! Tests: conformance (being written).

@@ -1,0 +1,1 @@
+//! Tests: random_logs (being written).

@@ -1,0 +1,1 @@
+//! Tests: replay_cli (being written).

@@ -1,0 +1,1 @@
+//! The stackdepot integration tests: one binary, a module per topic.
