@@ -1,1 +1,16 @@
-//! Baselines and workloads for the stackdepot benchmarks.
+//! Benchmarks of `stackdepot` against the stores a user would otherwise write.
+//!
+//! * [`stores`]: the depot and the baselines behind one [`TraceStore`] trait.
+//! * [`workload`]: deterministic synthetic traces at the RFC's and a KASAN-like size.
+//! * [`measure`]: the timed loops, shared by the criterion bench (`benches/bench.rs`)
+//!   and the `depot-report` binary.
+//! * [`alloc_size`]: how the baselines' memory is estimated.
+
+pub mod alloc_size;
+pub mod fixture;
+pub mod measure;
+pub mod stores;
+pub mod workload;
+
+pub use stores::{AnyStore, StoreKind, TraceStore};
+pub use workload::{SizeSpec, TraceSet};

@@ -1,0 +1,28 @@
+//! One criterion binary, a module per topic (one link instead of N).
+//!
+//! Dimensions: store (stackdepot, mutex-hashmap, dashmap, kernel-fixed) × size
+//! (rfc: 22k traces of ~21 frames; kasan: 200k traces of ~24 frames) ×
+//! operation (save of a stored trace, save of a new trace into a fresh store,
+//! fetch of a random id, and the hit and fetch loops on two threads at once).
+//! Ids are `BenchmarkId::new(store, size)` inside a group per operation.
+//!
+//! Run: `cargo bench -p stackdepot-benches -- --warm-up-time 1 --measurement-time 3`
+//! (filter with a trailing group or store name, e.g. `-- save_hit/stackdepot`).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+mod common;
+mod fetch;
+mod save_hit;
+mod save_new;
+mod two_threads;
+
+fn register(c: &mut Criterion) {
+    save_hit::register(c);
+    save_new::register(c);
+    fetch::register(c);
+    two_threads::register(c);
+}
+
+criterion_group!(benches, register);
+criterion_main!(benches);
