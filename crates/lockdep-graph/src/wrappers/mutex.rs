@@ -1,0 +1,434 @@
+//! Mutual-exclusion locks that report to a validator: `Mutex` and `FairMutex`.
+
+use core::fmt;
+use core::ops::{Deref, DerefMut};
+
+use lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
+
+use super::class::LockClass;
+use super::held_lock::HeldLock;
+use super::meta::{Held, LockMeta, ReacquireOnExit};
+use crate::{AcquireOpts, LockInstance, Mode, Validator};
+
+/// A mutex over any `lock_api` raw mutex whose acquisitions and releases are reported to a
+/// validator. Use the [`Mutex`] and [`FairMutex`] aliases for parking_lot's locks.
+///
+/// Every acquisition is reported as [`Mode::Write`] *before* blocking on the real lock, so an
+/// inversion is reported even when it is about to deadlock; a successful `try_lock` is reported
+/// as a try acquisition (held, never a new dependency); a failed one is not reported.
+pub struct GenericMutex<R, T: ?Sized> {
+    meta: LockMeta,
+    inner: lock_api::Mutex<R, T>,
+}
+
+/// A drop-in replacement for `parking_lot::Mutex` that reports to a validator.
+pub type Mutex<T> = GenericMutex<parking_lot::RawMutex, T>;
+/// The guard of a [`Mutex`].
+pub type MutexGuard<'a, T> = GenericMutexGuard<'a, parking_lot::RawMutex, T>;
+/// A [`MutexGuard`] mapped to part of the data.
+pub type MappedMutexGuard<'a, T> = GenericMappedMutexGuard<'a, parking_lot::RawMutex, T>;
+
+/// A drop-in replacement for `parking_lot::FairMutex` that reports to a validator.
+pub type FairMutex<T> = GenericMutex<parking_lot::RawFairMutex, T>;
+/// The guard of a [`FairMutex`].
+pub type FairMutexGuard<'a, T> = GenericMutexGuard<'a, parking_lot::RawFairMutex, T>;
+/// A [`FairMutexGuard`] mapped to part of the data.
+pub type MappedFairMutexGuard<'a, T> = GenericMappedMutexGuard<'a, parking_lot::RawFairMutex, T>;
+
+impl<R: RawMutex, T> GenericMutex<R, T> {
+    /// A mutex in the class of the caller's source location, reporting to
+    /// [`Validator::global`].
+    #[track_caller]
+    #[inline]
+    pub const fn new(value: T) -> Self {
+        Self::new_with_class(LockClass::caller(), value)
+    }
+
+    /// A mutex in an explicit class, reporting to [`Validator::global`].
+    pub const fn new_with_class(class: LockClass, value: T) -> Self {
+        GenericMutex {
+            meta: LockMeta::new(class, None),
+            inner: lock_api::Mutex::new(value),
+        }
+    }
+
+    /// A mutex in the class of the caller's source location, reporting to `validator`
+    /// (for example a test's own validator).
+    #[track_caller]
+    pub const fn with_validator(validator: &'static Validator, value: T) -> Self {
+        Self::with_class_and_validator(LockClass::caller(), validator, value)
+    }
+
+    /// A mutex in an explicit class, reporting to `validator`.
+    pub const fn with_class_and_validator(
+        class: LockClass,
+        validator: &'static Validator,
+        value: T,
+    ) -> Self {
+        GenericMutex {
+            meta: LockMeta::new(class, Some(validator)),
+            inner: lock_api::Mutex::new(value),
+        }
+    }
+
+    /// Consumes the mutex and returns the data. The validator is told the lock is gone, so a
+    /// lock still held through a forgotten guard is reported as a held lock freed.
+    pub fn into_inner(self) -> T {
+        let GenericMutex { meta, inner } = self;
+        drop(meta);
+        inner.into_inner()
+    }
+}
+
+impl<R: RawMutex, T: ?Sized> GenericMutex<R, T> {
+    /// Acquires the mutex, blocking the current thread until it is able to do so.
+    #[inline]
+    pub fn lock(&self) -> GenericMutexGuard<'_, R, T> {
+        self.lock_with(AcquireOpts::default())
+    }
+
+    /// Acquires the mutex as nesting level `subclass` of its class (lockdep's
+    /// `mutex_lock_nested`): for taking two locks of one class in a known order, such as a
+    /// parent and then a child. Subclass `n > 0` is the distinct class `name/n`; `subclass >= 8`
+    /// is reported (`InvalidSubclass`) and treated as 0.
+    #[inline]
+    pub fn lock_nested(&self, subclass: u8) -> GenericMutexGuard<'_, R, T> {
+        self.lock_with(AcquireOpts {
+            subclass,
+            ..AcquireOpts::default()
+        })
+    }
+
+    /// Acquires the mutex while `outer` is held and serialises every acquisition of several
+    /// locks of this mutex's class (lockdep's `mutex_lock_nest_lock`): no recursion report and
+    /// no new dependency among them. If `outer` is not held the validator reports it.
+    #[inline]
+    pub fn lock_nest_lock(&self, outer: &impl HeldLock) -> GenericMutexGuard<'_, R, T> {
+        self.lock_with(AcquireOpts {
+            nest: Some(outer.held_lock()),
+            ..AcquireOpts::default()
+        })
+    }
+
+    #[inline]
+    fn lock_with(&self, opts: AcquireOpts) -> GenericMutexGuard<'_, R, T> {
+        let held = Held::before_blocking(&self.meta, Mode::Write, opts);
+        GenericMutexGuard {
+            held,
+            mutex: self,
+            inner: self.inner.lock(),
+        }
+    }
+
+    /// Attempts to acquire the mutex without blocking. Only a success is reported.
+    #[inline]
+    pub fn try_lock(&self) -> Option<GenericMutexGuard<'_, R, T>> {
+        self.try_lock_with(AcquireOpts::default())
+    }
+
+    /// [`try_lock`](Self::try_lock) as nesting level `subclass` of the class.
+    #[inline]
+    pub fn try_lock_nested(&self, subclass: u8) -> Option<GenericMutexGuard<'_, R, T>> {
+        self.try_lock_with(AcquireOpts {
+            subclass,
+            ..AcquireOpts::default()
+        })
+    }
+
+    #[inline]
+    fn try_lock_with(&self, opts: AcquireOpts) -> Option<GenericMutexGuard<'_, R, T>> {
+        let inner = self.inner.try_lock()?;
+        let held = Held::after_try(&self.meta, Mode::Write, opts);
+        Some(GenericMutexGuard {
+            held,
+            mutex: self,
+            inner,
+        })
+    }
+
+    /// A mutable reference to the data; no locking is needed (the borrow is exclusive).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// Whether the mutex is currently locked (by any thread).
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    /// A raw pointer to the data, as `lock_api::Mutex::data_ptr`.
+    pub fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// This mutex as the validator sees it. The first call (or the first lock) assigns its id.
+    pub fn lock_instance(&self) -> LockInstance {
+        self.meta.instance()
+    }
+
+    /// The class this mutex was created in.
+    pub fn lock_class(&self) -> LockClass {
+        self.meta.class()
+    }
+
+    /// The validator this mutex reports to.
+    pub fn validator(&self) -> &'static Validator {
+        self.meta.validator()
+    }
+}
+
+impl<R: RawMutexTimed, T: ?Sized> GenericMutex<R, T> {
+    /// Attempts to acquire the mutex until `timeout` has passed. The acquisition is reported
+    /// before waiting, like a blocking one (it may wait); a timeout is reported as a release.
+    pub fn try_lock_for(&self, timeout: R::Duration) -> Option<GenericMutexGuard<'_, R, T>> {
+        let held = Held::before_blocking(&self.meta, Mode::Write, AcquireOpts::default());
+        let inner = self.inner.try_lock_for(timeout)?;
+        Some(GenericMutexGuard {
+            held,
+            mutex: self,
+            inner,
+        })
+    }
+
+    /// Attempts to acquire the mutex until `timeout` is reached; reported as
+    /// [`try_lock_for`](Self::try_lock_for).
+    pub fn try_lock_until(&self, timeout: R::Instant) -> Option<GenericMutexGuard<'_, R, T>> {
+        let held = Held::before_blocking(&self.meta, Mode::Write, AcquireOpts::default());
+        let inner = self.inner.try_lock_until(timeout)?;
+        Some(GenericMutexGuard {
+            held,
+            mutex: self,
+            inner,
+        })
+    }
+}
+
+impl<R: RawMutex, T: Default> Default for GenericMutex<R, T> {
+    #[track_caller]
+    fn default() -> Self {
+        Self::new_with_class(LockClass::caller(), T::default())
+    }
+}
+
+impl<R: RawMutex, T> From<T> for GenericMutex<R, T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        Self::new_with_class(LockClass::caller(), value)
+    }
+}
+
+impl<R: RawMutex, T: ?Sized + fmt::Debug> fmt::Debug for GenericMutex<R, T> {
+    /// Like parking_lot's: the data if the mutex is free, `<locked>` otherwise. The peek is not
+    /// reported: it never blocks and is not part of the program's locking.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Mutex");
+        match self.inner.try_lock() {
+            Some(guard) => out.field("data", &&*guard),
+            None => out.field("data", &format_args!("<locked>")),
+        };
+        out.field("class", &self.meta.class()).finish()
+    }
+}
+
+/// The guard of a [`GenericMutex`]: the data is reachable through `Deref`/`DerefMut`, and
+/// dropping it reports the release and then unlocks.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct GenericMutexGuard<'a, R: RawMutex, T: ?Sized> {
+    // First field: dropped (release reported) before the real unlock.
+    pub(crate) held: Held,
+    mutex: &'a GenericMutex<R, T>,
+    pub(crate) inner: lock_api::MutexGuard<'a, R, T>,
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
+    /// The mutex this guard locks.
+    pub fn mutex(s: &Self) -> &'a GenericMutex<R, T> {
+        s.mutex
+    }
+
+    /// A guard for a component of the locked data; the lock stays held (and reported held).
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedMutexGuard<'a, R, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let GenericMutexGuard { held, inner, .. } = s;
+        GenericMappedMutexGuard {
+            held,
+            inner: lock_api::MutexGuard::map(inner, f),
+        }
+    }
+
+    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<GenericMappedMutexGuard<'a, R, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let GenericMutexGuard { held, mutex, inner } = s;
+        match lock_api::MutexGuard::try_map(inner, f) {
+            Ok(inner) => Ok(GenericMappedMutexGuard { held, inner }),
+            Err(inner) => Err(GenericMutexGuard { held, mutex, inner }),
+        }
+    }
+
+    /// Temporarily unlocks the mutex to run `f`, then locks it again. Reported as a release
+    /// and, after `f` returns (or unwinds), a blocking re-acquisition.
+    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
+    where
+        F: FnOnce() -> U,
+    {
+        s.held.report_release();
+        let held = &s.held;
+        lock_api::MutexGuard::unlocked(&mut s.inner, || {
+            let _reacquire = ReacquireOnExit(held);
+            f()
+        })
+    }
+
+    /// Leaks the guard: the mutex stays locked for ever, and the validator keeps it held (as
+    /// lockdep would for a lock never released).
+    pub fn leak(s: Self) -> &'a mut T {
+        let GenericMutexGuard { held, inner, .. } = s;
+        core::mem::forget(held);
+        lock_api::MutexGuard::leak(inner)
+    }
+}
+
+impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
+    /// Unlocks with a fair handoff to a waiting thread.
+    pub fn unlock_fair(s: Self) {
+        let GenericMutexGuard { held, inner, .. } = s;
+        drop(held);
+        lock_api::MutexGuard::unlock_fair(inner);
+    }
+
+    /// [`unlocked`](Self::unlocked) with a fair unlock.
+    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
+    where
+        F: FnOnce() -> U,
+    {
+        s.held.report_release();
+        let held = &s.held;
+        lock_api::MutexGuard::unlocked_fair(&mut s.inner, || {
+            let _reacquire = ReacquireOnExit(held);
+            f()
+        })
+    }
+
+    /// Hands the lock to a waiting thread, if any, and takes it back: reported as a release and
+    /// a blocking re-acquisition.
+    pub fn bump(s: &mut Self) {
+        s.held.report_release();
+        s.held.report_reacquire();
+        lock_api::MutexGuard::bump(&mut s.inner);
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> Deref for GenericMutexGuard<'a, R, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> DerefMut for GenericMutexGuard<'a, R, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug for GenericMutexGuard<'a, R, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
+    for GenericMutexGuard<'a, R, T>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> HeldLock for GenericMutexGuard<'a, R, T> {
+    fn held_lock(&self) -> LockInstance {
+        self.held.lock()
+    }
+}
+
+/// A [`GenericMutexGuard`] mapped to a component of the data.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct GenericMappedMutexGuard<'a, R: RawMutex, T: ?Sized> {
+    held: Held,
+    inner: lock_api::MappedMutexGuard<'a, R, T>,
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> GenericMappedMutexGuard<'a, R, T> {
+    /// A guard for a component of the mapped data.
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedMutexGuard<'a, R, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let GenericMappedMutexGuard { held, inner } = s;
+        GenericMappedMutexGuard {
+            held,
+            inner: lock_api::MappedMutexGuard::map(inner, f),
+        }
+    }
+
+    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<GenericMappedMutexGuard<'a, R, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let GenericMappedMutexGuard { held, inner } = s;
+        match lock_api::MappedMutexGuard::try_map(inner, f) {
+            Ok(inner) => Ok(GenericMappedMutexGuard { held, inner }),
+            Err(inner) => Err(GenericMappedMutexGuard { held, inner }),
+        }
+    }
+}
+
+impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> GenericMappedMutexGuard<'a, R, T> {
+    /// Unlocks with a fair handoff to a waiting thread.
+    pub fn unlock_fair(s: Self) {
+        let GenericMappedMutexGuard { held, inner } = s;
+        drop(held);
+        lock_api::MappedMutexGuard::unlock_fair(inner);
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> Deref for GenericMappedMutexGuard<'a, R, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> DerefMut for GenericMappedMutexGuard<'a, R, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug
+    for GenericMappedMutexGuard<'a, R, T>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
+    for GenericMappedMutexGuard<'a, R, T>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> HeldLock for GenericMappedMutexGuard<'a, R, T> {
+    fn held_lock(&self) -> LockInstance {
+        self.held.lock()
+    }
+}

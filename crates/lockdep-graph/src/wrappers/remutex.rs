@@ -1,0 +1,326 @@
+//! A reentrant mutex that reports to a validator.
+
+use core::fmt;
+use core::ops::Deref;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::class::LockClass;
+use super::held_lock::HeldLock;
+use super::meta::LockMeta;
+use crate::{AcquireOpts, LockInstance, Mode, Validator};
+
+/// A drop-in replacement for `parking_lot::ReentrantMutex` that reports to a validator.
+///
+/// lockdep has no reentrant lock: re-taking a held lock is always "possible recursive locking".
+/// Re-entry by the owning thread cannot block, though, so only the *outermost* acquisition is
+/// reported (as [`Mode::Write`], before blocking) and only the last guard's drop reports the
+/// release; re-entries are invisible to the validator. Ordering against other locks is checked
+/// as for a [`Mutex`](super::Mutex).
+pub struct ReentrantMutex<T: ?Sized> {
+    meta: LockMeta,
+    /// How many guards the owning thread holds. Only the owner changes it, and only while it
+    /// holds the real lock, so the lock orders every access.
+    depth: AtomicUsize,
+    inner: parking_lot::ReentrantMutex<T>,
+}
+
+impl<T> ReentrantMutex<T> {
+    /// A reentrant mutex in the class of the caller's source location, reporting to
+    /// [`Validator::global`].
+    #[track_caller]
+    #[inline]
+    pub const fn new(value: T) -> Self {
+        Self::new_with_class(LockClass::caller(), value)
+    }
+
+    /// A reentrant mutex in an explicit class, reporting to [`Validator::global`].
+    pub const fn new_with_class(class: LockClass, value: T) -> Self {
+        ReentrantMutex {
+            meta: LockMeta::new(class, None),
+            depth: AtomicUsize::new(0),
+            inner: parking_lot::ReentrantMutex::new(value),
+        }
+    }
+
+    /// A reentrant mutex in the class of the caller's source location, reporting to
+    /// `validator`.
+    #[track_caller]
+    pub const fn with_validator(validator: &'static Validator, value: T) -> Self {
+        Self::with_class_and_validator(LockClass::caller(), validator, value)
+    }
+
+    /// A reentrant mutex in an explicit class, reporting to `validator`.
+    pub const fn with_class_and_validator(
+        class: LockClass,
+        validator: &'static Validator,
+        value: T,
+    ) -> Self {
+        ReentrantMutex {
+            meta: LockMeta::new(class, Some(validator)),
+            depth: AtomicUsize::new(0),
+            inner: parking_lot::ReentrantMutex::new(value),
+        }
+    }
+
+    /// Consumes the mutex and returns the data; the validator is told the lock is gone.
+    pub fn into_inner(self) -> T {
+        let ReentrantMutex { meta, inner, .. } = self;
+        drop(meta);
+        inner.into_inner()
+    }
+}
+
+impl<T: ?Sized> ReentrantMutex<T> {
+    /// Acquires the mutex, blocking unless the current thread already owns it. Only an
+    /// acquisition by a thread that does not own it yet is reported (before blocking).
+    #[inline]
+    pub fn lock(&self) -> ReentrantMutexGuard<'_, T> {
+        if !self.inner.is_owned_by_current_thread() {
+            self.meta
+                .report_acquire(Mode::Write, AcquireOpts::default(), false);
+        }
+        let inner = self.inner.lock();
+        self.entered(inner)
+    }
+
+    /// Attempts to acquire the mutex without blocking; succeeds at once if the current thread
+    /// owns it. Only a first acquisition that succeeds is reported (as a try acquisition).
+    #[inline]
+    pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, T>> {
+        let first = !self.inner.is_owned_by_current_thread();
+        let inner = self.inner.try_lock()?;
+        if first {
+            self.meta
+                .report_acquire(Mode::Write, AcquireOpts::default(), true);
+        }
+        Some(self.entered(inner))
+    }
+
+    /// Attempts to acquire the mutex until `timeout` has passed. A first acquisition is
+    /// reported before waiting, like a blocking one; a timeout is reported as a release.
+    pub fn try_lock_for(&self, timeout: Duration) -> Option<ReentrantMutexGuard<'_, T>> {
+        self.try_lock_timed(|inner| inner.try_lock_for(timeout))
+    }
+
+    /// Attempts to acquire the mutex until `timeout` is reached; reported as
+    /// [`try_lock_for`](Self::try_lock_for).
+    pub fn try_lock_until(&self, timeout: Instant) -> Option<ReentrantMutexGuard<'_, T>> {
+        self.try_lock_timed(|inner| inner.try_lock_until(timeout))
+    }
+
+    fn try_lock_timed<'a>(
+        &'a self,
+        attempt: impl FnOnce(
+            &'a parking_lot::ReentrantMutex<T>,
+        ) -> Option<parking_lot::ReentrantMutexGuard<'a, T>>,
+    ) -> Option<ReentrantMutexGuard<'a, T>> {
+        let first = !self.inner.is_owned_by_current_thread();
+        if first {
+            self.meta
+                .report_acquire(Mode::Write, AcquireOpts::default(), false);
+        }
+        match attempt(&self.inner) {
+            Some(inner) => Some(self.entered(inner)),
+            None => {
+                if first {
+                    self.meta.report_release();
+                }
+                None
+            }
+        }
+    }
+
+    fn entered<'a>(
+        &'a self,
+        inner: parking_lot::ReentrantMutexGuard<'a, T>,
+    ) -> ReentrantMutexGuard<'a, T> {
+        self.depth.fetch_add(1, Ordering::Relaxed);
+        ReentrantMutexGuard {
+            exit: Exit {
+                depth: &self.depth,
+                meta: &self.meta,
+            },
+            remutex: self,
+            inner,
+        }
+    }
+
+    /// A mutable reference to the data; no locking is needed (the borrow is exclusive).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// Whether the mutex is currently locked (by any thread).
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    /// Whether the current thread owns the mutex.
+    pub fn is_owned_by_current_thread(&self) -> bool {
+        self.inner.is_owned_by_current_thread()
+    }
+
+    /// A raw pointer to the data, as `lock_api::ReentrantMutex::data_ptr`.
+    pub fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// This mutex as the validator sees it. The first call (or the first lock) assigns its id.
+    pub fn lock_instance(&self) -> LockInstance {
+        self.meta.instance()
+    }
+
+    /// The class this mutex was created in.
+    pub fn lock_class(&self) -> LockClass {
+        self.meta.class()
+    }
+
+    /// The validator this mutex reports to.
+    pub fn validator(&self) -> &'static Validator {
+        self.meta.validator()
+    }
+}
+
+impl<T: Default> Default for ReentrantMutex<T> {
+    #[track_caller]
+    fn default() -> Self {
+        Self::new_with_class(LockClass::caller(), T::default())
+    }
+}
+
+impl<T> From<T> for ReentrantMutex<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        Self::new_with_class(LockClass::caller(), value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
+    /// Like parking_lot's: the data if the mutex can be taken, `<locked>` otherwise. The peek is
+    /// not reported.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("ReentrantMutex");
+        match self.inner.try_lock() {
+            Some(guard) => out.field("data", &&*guard),
+            None => out.field("data", &format_args!("<locked>")),
+        };
+        out.field("class", &self.meta.class()).finish()
+    }
+}
+
+/// Leaves one level of a [`ReentrantMutex`]; the last level out reports the release.
+struct Exit<'a> {
+    depth: &'a AtomicUsize,
+    meta: &'a LockMeta,
+}
+
+impl Drop for Exit<'_> {
+    fn drop(&mut self) {
+        // Runs before the guard's real unlock, while this thread still owns the lock.
+        if self.depth.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.meta.report_release();
+        }
+    }
+}
+
+/// The guard of a [`ReentrantMutex`]: shared access to the data (several guards of one thread
+/// may coexist).
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+pub struct ReentrantMutexGuard<'a, T: ?Sized> {
+    // First field: leaves the level (and maybe reports the release) before the real unlock.
+    exit: Exit<'a>,
+    remutex: &'a ReentrantMutex<T>,
+    inner: parking_lot::ReentrantMutexGuard<'a, T>,
+}
+
+impl<'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, T> {
+    /// The mutex this guard locks.
+    pub fn remutex(s: &Self) -> &'a ReentrantMutex<T> {
+        s.remutex
+    }
+
+    /// A guard for a component of the data; the level stays held.
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let ReentrantMutexGuard { exit, inner, .. } = s;
+        MappedReentrantMutexGuard {
+            exit,
+            inner: parking_lot::ReentrantMutexGuard::map(inner, f),
+        }
+    }
+
+    /// Leaves this level with a fair handoff to a waiting thread (if it was the last level).
+    pub fn unlock_fair(s: Self) {
+        let ReentrantMutexGuard { exit, inner, .. } = s;
+        drop(exit);
+        parking_lot::ReentrantMutexGuard::unlock_fair(inner);
+    }
+}
+
+impl<'a, T: ?Sized + 'a> Deref for ReentrantMutexGuard<'a, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug for ReentrantMutexGuard<'a, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'a, T: ?Sized + fmt::Display + 'a> fmt::Display for ReentrantMutexGuard<'a, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<'a, T: ?Sized + 'a> HeldLock for ReentrantMutexGuard<'a, T> {
+    fn held_lock(&self) -> LockInstance {
+        self.exit.meta.instance()
+    }
+}
+
+/// A [`ReentrantMutexGuard`] mapped to a component of the data.
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+pub struct MappedReentrantMutexGuard<'a, T: ?Sized> {
+    exit: Exit<'a>,
+    inner: parking_lot::MappedReentrantMutexGuard<'a, T>,
+}
+
+impl<'a, T: ?Sized + 'a> MappedReentrantMutexGuard<'a, T> {
+    /// A guard for a component of the mapped data.
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let MappedReentrantMutexGuard { exit, inner } = s;
+        MappedReentrantMutexGuard {
+            exit,
+            inner: parking_lot::MappedReentrantMutexGuard::map(inner, f),
+        }
+    }
+}
+
+impl<'a, T: ?Sized + 'a> Deref for MappedReentrantMutexGuard<'a, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug for MappedReentrantMutexGuard<'a, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'a, T: ?Sized + 'a> HeldLock for MappedReentrantMutexGuard<'a, T> {
+    fn held_lock(&self) -> LockInstance {
+        self.exit.meta.instance()
+    }
+}
