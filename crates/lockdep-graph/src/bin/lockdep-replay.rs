@@ -171,11 +171,11 @@ fn main() -> ExitCode {
     }
 
     let stdout = io::stdout();
-    if let Err(e) = print_results(&mut stdout.lock(), &options, &run) {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            complain(&format!("lockdep-replay: cannot write output: {e}"));
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+    if let Err(e) = print_results(&mut stdout.lock(), &options, &run)
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        complain(&format!("lockdep-replay: cannot write output: {e}"));
+        return ExitCode::from(EXIT_BAD_INPUT);
     }
     if run.findings().is_empty() {
         ExitCode::SUCCESS
