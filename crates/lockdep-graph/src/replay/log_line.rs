@@ -95,19 +95,13 @@ impl LockName {
         ClassKey::from_name(&self.class)
     }
 
-    /// The lock instance: the class key plus a stable hash of the instance name. The default
-    /// instance has id 0; a named instance never does.
+    /// The lock instance: the class key plus a stable hash (xxh3) of the lock's full name as
+    /// written (`CLASS` for the default instance, `CLASS:INSTANCE` otherwise). Hashing the full
+    /// name keeps `X:1` and `Y:1` apart in reports, which print the id as the lock's address.
     pub fn lock_instance(&self) -> LockInstance {
-        let id = match &self.instance {
-            None => 0,
-            Some(name) => match xxh3_64(name.as_bytes()) {
-                0 => 1,
-                hash => hash,
-            },
-        };
         LockInstance {
             class: self.class_key(),
-            id,
+            id: xxh3_64(self.to_string().as_bytes()),
         }
     }
 }

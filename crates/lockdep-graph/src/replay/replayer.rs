@@ -35,7 +35,6 @@ pub struct Replayer {
     next_thread: ThreadKey,
     classes: HashSet<ClassKey>,
     findings: Vec<ReplayFinding>,
-    seen: usize,
     logs: u64,
 }
 
@@ -50,16 +49,16 @@ impl Replayer {
     }
 
     /// A replayer over a validator the caller configured. Findings already recorded in it are
-    /// not attributed to any line.
+    /// dropped; from then on the replayer takes each finding out of the validator as soon as
+    /// the event that produced it has been applied, so [`Replayer::findings`] is the record.
     pub fn with_validator(validator: Validator) -> Replayer {
-        let seen = validator.finding_count();
+        drop(validator.take_findings());
         Replayer {
             validator,
             threads: HashMap::new(),
             next_thread: 1,
             classes: HashSet::new(),
             findings: Vec::new(),
-            seen,
             logs: 0,
         }
     }
@@ -151,22 +150,19 @@ impl Replayer {
         }
     }
 
+    /// Moves the findings recorded since the last event out of the validator (so attribution
+    /// stays linear in the number of findings) and tags them with this line.
     fn collect(&mut self, file: &str, line: usize) {
-        let count = self.validator.finding_count();
-        if count <= self.seen {
-            // The count only shrinks if someone took findings out of the validator.
-            self.seen = count;
+        if self.validator.finding_count() == 0 {
             return;
         }
-        let all = self.validator.findings();
-        for finding in all.into_iter().skip(self.seen) {
+        for finding in self.validator.take_findings() {
             self.findings.push(ReplayFinding {
                 file: file.to_owned(),
                 line,
                 finding,
             });
         }
-        self.seen = count;
     }
 }
 
