@@ -80,15 +80,7 @@ impl LockMeta {
     /// not own a [`Held`] (a reentrant mutex reports only its outermost level).
     #[inline]
     pub(crate) fn report_acquire(&self, mode: Mode, opts: AcquireOpts, trylock: bool) {
-        let validator = self.validator();
-        let opts = AcquireOpts { trylock, ..opts };
-        validator.acquire(
-            thread_key_for(validator),
-            self.instance(),
-            mode,
-            opts,
-            Trace::Capture,
-        );
+        report_acquire(self.validator(), self.instance(), mode, opts, trylock);
     }
 
     /// Reports a release of this lock by the calling thread (the pair of
@@ -116,6 +108,20 @@ impl Drop for LockMeta {
     }
 }
 
+/// Reports an acquisition of `lock` by the calling thread; the stack is captured by the
+/// validator only if it needs one.
+#[inline]
+fn report_acquire(
+    validator: &'static Validator,
+    lock: LockInstance,
+    mode: Mode,
+    opts: AcquireOpts,
+    trylock: bool,
+) {
+    let opts = AcquireOpts { trylock, ..opts };
+    validator.acquire(thread_key_for(validator), lock, mode, opts, Trace::Capture);
+}
+
 /// One reported acquisition, owned by a guard: dropping it reports the release.
 ///
 /// Guards declare it as their first field so that the release is reported before the real
@@ -133,27 +139,27 @@ impl Held {
     /// inversion is reported even when it is about to deadlock.
     #[inline]
     pub(crate) fn before_blocking(meta: &LockMeta, mode: Mode, opts: AcquireOpts) -> Held {
-        let held = Held {
-            validator: meta.validator(),
-            lock: meta.instance(),
-            mode,
-            opts,
-        };
-        held.report_acquire(false);
-        held
+        Held::reported(meta, mode, opts, false)
     }
 
     /// Reports a successful try acquisition: held, but never a new dependency.
     #[inline]
     pub(crate) fn after_try(meta: &LockMeta, mode: Mode, opts: AcquireOpts) -> Held {
-        let held = Held {
-            validator: meta.validator(),
-            lock: meta.instance(),
+        Held::reported(meta, mode, opts, true)
+    }
+
+    #[inline]
+    fn reported(meta: &LockMeta, mode: Mode, opts: AcquireOpts, trylock: bool) -> Held {
+        // The token exists only once the report has returned: a panicking sink unwinds
+        // without a token, hence without reporting a release of its own.
+        let (validator, lock) = (meta.validator(), meta.instance());
+        report_acquire(validator, lock, mode, opts, trylock);
+        Held {
+            validator,
+            lock,
             mode,
             opts,
-        };
-        held.report_acquire(true);
-        held
+        }
     }
 
     pub(crate) fn lock(&self) -> LockInstance {
@@ -162,13 +168,7 @@ impl Held {
 
     #[inline]
     fn report_acquire(&self, trylock: bool) {
-        let thread = thread_key_for(self.validator);
-        let opts = AcquireOpts {
-            trylock,
-            ..self.opts
-        };
-        self.validator
-            .acquire(thread, self.lock, self.mode, opts, Trace::Capture);
+        report_acquire(self.validator, self.lock, self.mode, self.opts, trylock);
     }
 
     /// Reports the release without giving up the token (a condition-variable wait, `unlocked`).
