@@ -9,6 +9,7 @@
 pub mod alloc_size;
 pub mod fixture;
 pub mod measure;
+pub mod report;
 pub mod stores;
 pub mod workload;
 

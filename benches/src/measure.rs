@@ -12,8 +12,27 @@ use std::time::{Duration, Instant};
 use crate::stores::{TraceStore, frame_sum};
 use crate::workload::TraceSet;
 
-/// Saves `ops` traces, trace `order[j]` for `j` cycling from `start`. Returns the
-/// sum of the ids plus, in the high 32 bits, the count of refused saves.
+/// What a run of saves returned: a checksum of the ids and how many saves the
+/// store refused (which makes a measurement invalid).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SaveTally {
+    /// Wrapping sum of the ids returned.
+    pub id_sum: u64,
+    /// Saves that returned `None`.
+    pub refused: u64,
+}
+
+impl SaveTally {
+    #[inline]
+    fn add(&mut self, id: Option<u32>) {
+        match id {
+            Some(id) => self.id_sum = self.id_sum.wrapping_add(u64::from(id)),
+            None => self.refused += 1,
+        }
+    }
+}
+
+/// Saves `ops` traces, trace `order[j]` for `j` cycling from `start`.
 #[inline(never)]
 pub fn save_ops<S: TraceStore + ?Sized>(
     store: &S,
@@ -21,21 +40,17 @@ pub fn save_ops<S: TraceStore + ?Sized>(
     order: &[u32],
     start: usize,
     ops: u64,
-) -> u64 {
+) -> SaveTally {
     let mut j = start % order.len().max(1);
-    let mut sum = 0u64;
+    let mut tally = SaveTally::default();
     for _ in 0..ops {
-        let trace = traces.get(order[j] as usize);
-        sum = sum.wrapping_add(match store.save(trace) {
-            Some(id) => u64::from(id),
-            None => 1 << 32,
-        });
+        tally.add(store.save(traces.get(order[j] as usize)));
         j += 1;
         if j == order.len() {
             j = 0;
         }
     }
-    sum
+    tally
 }
 
 /// Fetches `ops` ids, `ids[j]` for `j` cycling from `start`, summing every frame.
@@ -72,22 +87,22 @@ pub fn input_only_ops(traces: &TraceSet, order: &[u32], start: usize, ops: u64) 
 }
 
 /// Saves every trace in `traces` once, in order (into a fresh store: all inserts).
-/// Returns the id checksum as [`save_ops`] does.
 #[inline(never)]
-pub fn save_all<S: TraceStore + ?Sized>(store: &S, traces: &TraceSet) -> u64 {
-    let mut sum = 0u64;
+pub fn save_all<S: TraceStore + ?Sized>(store: &S, traces: &TraceSet) -> SaveTally {
+    let mut tally = SaveTally::default();
     for i in 0..traces.len() {
-        sum = sum.wrapping_add(match store.save(traces.get(i)) {
-            Some(id) => u64::from(id),
-            None => 1 << 32,
-        });
+        tally.add(store.save(traces.get(i)));
     }
-    sum
+    tally
 }
 
 /// Saves the traces named by `stream` in order (a mixed hit/insert stream).
 #[inline(never)]
-pub fn save_stream<S: TraceStore + ?Sized>(store: &S, traces: &TraceSet, stream: &[u32]) -> u64 {
+pub fn save_stream<S: TraceStore + ?Sized>(
+    store: &S,
+    traces: &TraceSet,
+    stream: &[u32],
+) -> SaveTally {
     save_ops(store, traces, stream, 0, stream.len() as u64)
 }
 
@@ -172,7 +187,13 @@ mod tests {
         // Hits return the same ids as the inserts did, and none is refused.
         let hits = save_ops(&a, &traces, &order, 0, 2_000);
         let expect_ids: u64 = order.iter().map(|&i| u64::from(ids_a[i as usize])).sum();
-        assert_eq!(hits, expect_ids);
+        assert_eq!(
+            hits,
+            SaveTally {
+                id_sum: expect_ids,
+                refused: 0
+            }
+        );
     }
 
     #[test]

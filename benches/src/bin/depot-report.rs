@@ -1,0 +1,111 @@
+//! `depot-report`: measures the depot and the baselines in one process, without
+//! criterion, and prints ns/op, ratios against the hand-written store, 1- vs
+//! 2-thread scaling, bytes per frame and the small-depot cost.
+//!
+//! ```text
+//! cargo run --release -p stackdepot-benches --bin depot-report -- [--quick] [--json out.json]
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use stackdepot_benches::report::{self, Effort, Machine, Report};
+use stackdepot_benches::{SizeSpec, StoreKind};
+
+/// Measure stackdepot against Mutex<HashMap>, DashMap and lockdep's fixed array.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Sizes to measure, comma-separated: rfc, kasan, small.
+    #[arg(long, value_delimiter = ',', default_value = "rfc,kasan")]
+    sizes: Vec<String>,
+    /// Stores to measure, comma-separated (mutex-hashmap is always added: ratios need it).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "mutex-hashmap,stackdepot,dashmap,kernel-fixed"
+    )]
+    stores: Vec<String>,
+    /// Repetitions of each measurement (medians are reported).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Fewer runs and operations: a quick look, not a result.
+    #[arg(long)]
+    quick: bool,
+    /// Threads in the concurrent measurements.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Skip the mixed save stream (4M saves at KASAN size).
+    #[arg(long)]
+    no_stream: bool,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("depot-report: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let mut kinds = vec![StoreKind::MutexHashMap];
+    for name in &args.stores {
+        let kind = StoreKind::from_name(name).ok_or_else(|| format!("unknown store {name:?}"))?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    let specs = args
+        .sizes
+        .iter()
+        .map(|n| SizeSpec::by_name(n).ok_or_else(|| format!("unknown size {n:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut effort = if args.quick {
+        Effort::QUICK
+    } else {
+        Effort::FULL
+    };
+    if let Some(runs) = args.runs {
+        effort.runs = runs.max(1);
+    }
+    effort.threads = args.threads.max(1);
+    effort.stream = !args.no_stream;
+
+    let mut machine = Machine::probe();
+    if !machine.optimized {
+        eprintln!("depot-report: warning: debug build; run with --release for meaningful numbers");
+    }
+    let mut progress = |line: &str| eprintln!("  {line}");
+    let mut sizes = Vec::new();
+    for spec in specs {
+        sizes.push(report::measure_size(spec, &kinds, effort, &mut progress)?);
+    }
+    let small = Some(report::small_depot_cost(&kinds)?);
+    machine.finish();
+    let goals = report::evaluate_goals(&sizes, small.as_ref());
+    let report = Report {
+        machine,
+        runs: effort.runs,
+        threads: effort.threads,
+        reference: StoreKind::MutexHashMap.name().to_string(),
+        sizes,
+        small,
+        goals,
+    };
+    print!("{}", report::render(&report));
+    if let Some(path) = &args.json {
+        let json =
+            serde_json::to_string_pretty(&report).map_err(|e| format!("serialising: {e}"))?;
+        std::fs::write(path, json).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        eprintln!("depot-report: wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! One store's figures on one size.
+
+use serde::Serialize;
+
+use crate::stores::{AnyStore, MutexHashMapStore};
+
+/// Medians for one store on one size, and ratios against the reference store
+/// (the hand-written `mutex-hashmap`) measured in the same run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StoreFigures {
+    /// Store name.
+    pub store: String,
+    /// Store configuration worth printing (e.g. the kernel array's bits).
+    pub detail: String,
+    /// ns per save of an already stored trace (random order), one thread.
+    pub hit_ns: f64,
+    /// ns per save of a new trace (filling a fresh store), one thread.
+    pub insert_ns: f64,
+    /// ns per fetch of a random id (frames summed), one thread.
+    pub fetch_ns: f64,
+    /// ns per save over the size's mixed stream into a fresh store, if measured.
+    pub stream_ns: Option<f64>,
+    /// `hit_ns` / the reference's.
+    pub hit_ratio: f64,
+    /// `insert_ns` / the reference's.
+    pub insert_ratio: f64,
+    /// `fetch_ns` / the reference's.
+    pub fetch_ratio: f64,
+    /// `stream_ns` / the reference's.
+    pub stream_ratio: Option<f64>,
+    /// Threads in the concurrent figures.
+    pub threads: usize,
+    /// Million hit saves per second, one thread.
+    pub hit_mops_1t: f64,
+    /// Million hit saves per second, all threads together.
+    pub hit_mops_mt: f64,
+    /// `hit_mops_mt / hit_mops_1t`.
+    pub hit_scaling: f64,
+    /// Million fetches per second, one thread.
+    pub fetch_mops_1t: f64,
+    /// Million fetches per second, all threads together.
+    pub fetch_mops_mt: f64,
+    /// `fetch_mops_mt / fetch_mops_1t`.
+    pub fetch_scaling: f64,
+    /// Bytes the store's contents cost, index included ([`TraceStore::bytes_used`](crate::TraceStore::bytes_used)).
+    pub bytes_used: u64,
+    /// `bytes_used` per stored frame.
+    pub bytes_per_frame: f64,
+    /// Depot: all bytes mapped (reserve and spare tables included).
+    /// Kernel array: its preallocated size. Baselines: none.
+    pub bytes_mapped: Option<u64>,
+}
+
+impl StoreFigures {
+    /// Figures with the memory side filled from `store` holding `frames` frames.
+    pub fn new(store: &AnyStore, frames: usize, threads: usize) -> StoreFigures {
+        let s = store.as_dyn();
+        let bytes_used = s.bytes_used() as u64;
+        let bytes_mapped = match store {
+            AnyStore::Depot(d) => Some(d.stats().bytes_mapped),
+            AnyStore::KernelFixed(f) => Some(f.bytes_reserved() as u64),
+            _ => None,
+        };
+        StoreFigures {
+            store: s.name().to_string(),
+            detail: s.detail(),
+            threads,
+            bytes_used,
+            bytes_per_frame: if frames == 0 {
+                0.0
+            } else {
+                bytes_used as f64 / frames as f64
+            },
+            bytes_mapped,
+            ..StoreFigures::default()
+        }
+    }
+
+    /// Sets the one-thread medians (ns per operation).
+    pub fn with_times(
+        mut self,
+        hit: f64,
+        insert: f64,
+        fetch: f64,
+        stream: Option<f64>,
+    ) -> StoreFigures {
+        self.hit_ns = hit;
+        self.insert_ns = insert;
+        self.fetch_ns = fetch;
+        self.stream_ns = stream;
+        self.hit_mops_1t = mops(hit);
+        self.fetch_mops_1t = mops(fetch);
+        self
+    }
+
+    /// Sets the concurrent medians (wall ns per operation, all threads' operations counted).
+    pub fn with_scaling(mut self, hit_mt_ns: f64, fetch_mt_ns: f64) -> StoreFigures {
+        self.hit_mops_mt = mops(hit_mt_ns);
+        self.fetch_mops_mt = mops(fetch_mt_ns);
+        self.hit_scaling = self.hit_mops_mt / self.hit_mops_1t;
+        self.fetch_scaling = self.fetch_mops_mt / self.fetch_mops_1t;
+        self
+    }
+}
+
+fn mops(ns_per_op: f64) -> f64 {
+    if ns_per_op > 0.0 {
+        1e3 / ns_per_op
+    } else {
+        0.0
+    }
+}
+
+/// Fills every entry's ratios against the reference store's entry (if present).
+pub fn fill_ratios(stores: &mut [StoreFigures]) {
+    let Some(reference) = stores
+        .iter()
+        .find(|f| f.store == MutexHashMapStore::NAME)
+        .cloned()
+    else {
+        return;
+    };
+    for f in stores {
+        f.hit_ratio = f.hit_ns / reference.hit_ns;
+        f.insert_ratio = f.insert_ns / reference.insert_ns;
+        f.fetch_ratio = f.fetch_ns / reference.fetch_ns;
+        f.stream_ratio = f.stream_ns.zip(reference.stream_ns).map(|(a, b)| a / b);
+    }
+}

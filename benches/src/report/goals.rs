@@ -1,0 +1,97 @@
+//! The goals, checked against measured figures.
+
+use serde::Serialize;
+
+use super::{SizeReport, SmallDepotCost};
+use crate::stores::StackDepotStore;
+
+/// Bytes a depot holding 2k traces may have mapped ("must not cost megabytes").
+pub const SMALL_DEPOT_LIMIT: u64 = 1 << 20;
+
+/// One goal and whether the measurement meets it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Goal {
+    /// What is measured, e.g. "hit ratio vs mutex-hashmap (kasan)".
+    pub what: String,
+    /// The bound, as text ("<= 0.45").
+    pub target: String,
+    /// The measured value.
+    pub measured: f64,
+    /// Whether it meets the bound.
+    pub met: bool,
+}
+
+fn at_most(what: String, bound: f64, measured: f64) -> Goal {
+    Goal {
+        what,
+        target: format!("<= {bound}"),
+        measured,
+        met: measured <= bound,
+    }
+}
+
+fn at_least(what: String, bound: f64, measured: f64) -> Goal {
+    Goal {
+        what,
+        target: format!(">= {bound}"),
+        measured,
+        met: measured >= bound,
+    }
+}
+
+/// Checks the goals on the KASAN size (or, if absent, the largest size measured)
+/// and the small-depot cost.
+pub fn evaluate_goals(sizes: &[SizeReport], small: Option<&SmallDepotCost>) -> Vec<Goal> {
+    let mut goals = Vec::new();
+    let size = sizes
+        .iter()
+        .find(|s| s.size == "kasan")
+        .or_else(|| sizes.iter().max_by_key(|s| s.traces));
+    if let Some(size) = size
+        && let Some(d) = size
+            .stores
+            .iter()
+            .find(|f| f.store == StackDepotStore::NAME)
+    {
+        let n = &size.size;
+        goals.push(at_most(
+            format!("save hit, ratio vs mutex-hashmap ({n})"),
+            0.45,
+            d.hit_ratio,
+        ));
+        goals.push(at_most(
+            format!("save new, ratio vs mutex-hashmap ({n})"),
+            0.25,
+            d.insert_ratio,
+        ));
+        goals.push(at_most(
+            format!("fetch, ratio vs mutex-hashmap ({n})"),
+            0.3,
+            d.fetch_ratio,
+        ));
+        goals.push(at_least(
+            format!("save hit, {} threads / 1 thread ({n})", d.threads),
+            1.8,
+            d.hit_scaling,
+        ));
+        goals.push(at_least(
+            format!("fetch, {} threads / 1 thread ({n})", d.threads),
+            1.8,
+            d.fetch_scaling,
+        ));
+        goals.push(at_most(
+            format!("bytes per stored frame, index included ({n})"),
+            9.5,
+            d.bytes_per_frame,
+        ));
+    }
+    if let Some(small) = small {
+        goals.push(Goal {
+            what: format!("bytes mapped by a depot of {} traces", small.traces),
+            target: format!("< {SMALL_DEPOT_LIMIT}"),
+            measured: small.depot_bytes_mapped as f64,
+            met: small.depot_bytes_mapped < SMALL_DEPOT_LIMIT,
+        });
+    }
+    goals
+}

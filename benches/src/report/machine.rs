@@ -1,0 +1,63 @@
+//! What the numbers were measured on.
+
+use serde::Serialize;
+
+/// The machine and its load while measuring (load matters on a shared 2-core box).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Machine {
+    /// `model name` from /proc/cpuinfo.
+    pub cpu: String,
+    /// Hardware threads available to this process.
+    pub threads: usize,
+    /// `MemTotal` from /proc/meminfo, in MiB.
+    pub memory_mib: u64,
+    /// 1-minute load average when the report started.
+    pub load_at_start: f64,
+    /// 1-minute load average when the report finished.
+    pub load_at_end: f64,
+    /// Whether this binary was built with optimisations (a debug build's numbers mean nothing).
+    pub optimized: bool,
+}
+
+impl Machine {
+    /// Reads the machine description (missing files give empty/zero fields).
+    pub fn probe() -> Machine {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = cpuinfo
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("model name")
+                    .and_then(|r| r.split_once(':'))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".to_string());
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let memory_kib = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        Machine {
+            cpu,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            memory_mib: memory_kib / 1024,
+            load_at_start: load_average(),
+            load_at_end: 0.0,
+            optimized: !cfg!(debug_assertions),
+        }
+    }
+
+    /// Records the load at the end.
+    pub fn finish(&mut self) {
+        self.load_at_end = load_average();
+    }
+}
+
+/// The 1-minute load average (0 when unavailable).
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
+}

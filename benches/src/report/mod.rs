@@ -1,0 +1,36 @@
+//! The `depot-report` measurements: every store on the same workloads in one
+//! process, interleaved, medians of several runs, without criterion. Produces a
+//! plain-text table and (optionally) JSON for the report generator.
+
+mod figures;
+mod goals;
+pub mod machine;
+pub mod synthetic;
+mod table;
+
+pub use figures::{StoreFigures, fill_ratios};
+pub use goals::{Goal, SMALL_DEPOT_LIMIT, evaluate_goals};
+pub use machine::Machine;
+pub use synthetic::{Effort, SizeReport, SmallDepotCost, measure_size, small_depot_cost};
+pub use table::render;
+
+use serde::Serialize;
+
+/// Everything one `depot-report` run measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Where it ran.
+    pub machine: Machine,
+    /// Repetitions per measurement (medians reported).
+    pub runs: usize,
+    /// Threads in the concurrent measurements.
+    pub threads: usize,
+    /// The store every ratio is against.
+    pub reference: String,
+    /// One entry per synthetic size.
+    pub sizes: Vec<SizeReport>,
+    /// The small-depot fixed cost.
+    pub small: Option<SmallDepotCost>,
+    /// The goals checked against these numbers.
+    pub goals: Vec<Goal>,
+}

@@ -1,0 +1,133 @@
+//! The plain-text rendering of a [`Report`].
+
+use std::fmt::Write;
+
+use super::Report;
+
+/// Renders the report as aligned text tables.
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let m = &r.machine;
+    let _ = writeln!(
+        out,
+        "machine: {} | {} threads | {} MiB | load {:.2} -> {:.2}{}",
+        m.cpu,
+        m.threads,
+        m.memory_mib,
+        m.load_at_start,
+        m.load_at_end,
+        if m.optimized {
+            ""
+        } else {
+            " | DEBUG BUILD: numbers meaningless"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "medians of {} runs; ratios are against {} in the same run\n",
+        r.runs, r.reference
+    );
+    for s in &r.sizes {
+        let _ = writeln!(
+            out,
+            "== {}: {} traces, {} frames (mean {:.1}); mixed stream {} saves ({:.1}% hits); input reading alone {:.1} ns/op",
+            s.size,
+            s.traces,
+            s.frames,
+            s.mean_frames,
+            s.stream_saves,
+            s.stream_hit_ratio * 100.0,
+            s.input_only_ns
+        );
+        let _ = writeln!(
+            out,
+            "{:<14} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6}",
+            "store", "hit ns", "x", "new ns", "x", "fetch ns", "x", "mixed ns", "x"
+        );
+        for f in &s.stores {
+            let (mixed, mixed_x) = match (f.stream_ns, f.stream_ratio) {
+                (Some(ns), Some(x)) => (format!("{ns:.1}"), format!("{x:.2}")),
+                (Some(ns), None) => (format!("{ns:.1}"), "-".into()),
+                _ => ("-".into(), "-".into()),
+            };
+            let _ = writeln!(
+                out,
+                "{:<14} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9} {:>6}",
+                f.store,
+                f.hit_ns,
+                f.hit_ratio,
+                f.insert_ns,
+                f.insert_ratio,
+                f.fetch_ns,
+                f.fetch_ratio,
+                mixed,
+                mixed_x
+            );
+        }
+        let t = s.stores.first().map_or(2, |f| f.threads);
+        let _ = writeln!(
+            out,
+            "\n{:<14} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6} {:>12} {:>7} {:>12}  detail",
+            "store",
+            "hit 1t",
+            format!("hit {t}t"),
+            "scale",
+            "fetch 1t",
+            format!("fetch {t}t"),
+            "scale",
+            "bytes used",
+            "B/frame",
+            "bytes mapped"
+        );
+        for f in &s.stores {
+            let _ = writeln!(
+                out,
+                "{:<14} {:>9.2} {:>9.2} {:>6.2} {:>9.2} {:>9.2} {:>6.2} {:>12} {:>7.2} {:>12}  {}",
+                f.store,
+                f.hit_mops_1t,
+                f.hit_mops_mt,
+                f.hit_scaling,
+                f.fetch_mops_1t,
+                f.fetch_mops_mt,
+                f.fetch_scaling,
+                f.bytes_used,
+                f.bytes_per_frame,
+                f.bytes_mapped
+                    .map_or_else(|| "-".to_string(), |b| b.to_string()),
+                f.detail
+            );
+        }
+        let _ = writeln!(out, "(throughput in million operations per second)\n");
+    }
+    if let Some(small) = &r.small {
+        let _ = writeln!(
+            out,
+            "== small depot: {} traces, {} frames: depot maps {} B (uses {} B); an empty depot maps {} B; \
+             kernel array preallocates {} B",
+            small.traces,
+            small.frames,
+            small.depot_bytes_mapped,
+            small.depot_bytes_used,
+            small.empty_depot_bytes_mapped,
+            small.kernel_fixed_reserved
+        );
+        for (name, bytes) in &small.store_bytes {
+            let _ = writeln!(out, "   {name:<14} bytes used {bytes:>10}");
+        }
+        let _ = writeln!(out);
+    }
+    if !r.goals.is_empty() {
+        let _ = writeln!(out, "== goals");
+        for g in &r.goals {
+            let _ = writeln!(
+                out,
+                "{} {:<55} {:>8} measured {:.3}",
+                if g.met { "MET   " } else { "MISSED" },
+                g.what,
+                g.target,
+                g.measured
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,4 @@
+//! The benches package's one integration-test binary: a module per topic.
+
+mod report;
+mod stores;

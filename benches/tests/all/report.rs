@@ -1,0 +1,72 @@
+//! The report's arithmetic: ratios against the reference and goal checks.
+
+use stackdepot_benches::report::{SizeReport, StoreFigures, evaluate_goals, fill_ratios};
+
+fn figures(store: &str, hit: f64, insert: f64, fetch: f64) -> StoreFigures {
+    StoreFigures {
+        store: store.to_string(),
+        hit_ns: hit,
+        insert_ns: insert,
+        fetch_ns: fetch,
+        stream_ns: Some(hit * 2.0),
+        threads: 2,
+        ..StoreFigures::default()
+    }
+    .with_times(hit, insert, fetch, Some(hit * 2.0))
+}
+
+#[test]
+fn ratios_are_against_the_hand_written_store() {
+    let mut stores = vec![
+        figures("stackdepot", 40.0, 100.0, 10.0).with_scaling(25.0, 5.0),
+        figures("mutex-hashmap", 100.0, 200.0, 50.0).with_scaling(100.0, 50.0),
+    ];
+    fill_ratios(&mut stores);
+    let d = &stores[0];
+    assert!((d.hit_ratio - 0.4).abs() < 1e-9);
+    assert!((d.insert_ratio - 0.5).abs() < 1e-9);
+    assert!((d.fetch_ratio - 0.2).abs() < 1e-9);
+    assert_eq!(d.stream_ratio, Some(0.4));
+    // 40 ns one thread = 25 Mops/s; 25 ns per op over 2 threads = 40 Mops/s.
+    assert!((d.hit_scaling - 1.6).abs() < 1e-9);
+    assert!((d.fetch_scaling - 2.0).abs() < 1e-9);
+    assert!((stores[1].hit_ratio - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn goals_use_the_kasan_size_and_report_misses() {
+    let mut stores = vec![
+        figures("mutex-hashmap", 100.0, 200.0, 50.0).with_scaling(100.0, 50.0),
+        figures("stackdepot", 40.0, 100.0, 10.0).with_scaling(25.0, 5.0),
+    ];
+    stores[1].bytes_per_frame = 9.0;
+    fill_ratios(&mut stores);
+    let size = |name: &str, stores: Vec<StoreFigures>| SizeReport {
+        size: name.to_string(),
+        traces: if name == "kasan" { 200_000 } else { 22_000 },
+        frames: 0,
+        mean_frames: 0.0,
+        stream_saves: 0,
+        stream_hit_ratio: 0.0,
+        input_only_ns: 0.0,
+        stores,
+    };
+    // The rfc entry would meet everything; the goals must come from kasan's.
+    let mut good = stores.clone();
+    good[1] = figures("stackdepot", 1.0, 1.0, 1.0).with_scaling(0.5, 0.5);
+    fill_ratios(&mut good);
+    let goals = evaluate_goals(&[size("rfc", good), size("kasan", stores)], None);
+    let met = |what: &str| {
+        goals
+            .iter()
+            .find(|g| g.what.starts_with(what))
+            .map(|g| g.met)
+    };
+    assert_eq!(met("save hit, ratio"), Some(true)); // 0.4 <= 0.45
+    assert_eq!(met("save new, ratio"), Some(false)); // 0.5 > 0.25
+    assert_eq!(met("fetch, ratio"), Some(true)); // 0.2 <= 0.3
+    assert_eq!(met("save hit, 2 threads"), Some(false)); // 1.6 < 1.8
+    assert_eq!(met("fetch, 2 threads"), Some(true)); // 2.0
+    assert_eq!(met("bytes per stored frame"), Some(true));
+    assert!(goals.iter().all(|g| g.what.contains("(kasan)")));
+}
