@@ -1,6 +1,5 @@
 //! A condition variable whose waits are reported as a release and a re-acquisition.
 
-use core::cell::Cell;
 use core::fmt;
 use std::time::{Duration, Instant};
 
@@ -45,7 +44,7 @@ impl Condvar {
     /// Releases the guard's mutex, blocks until woken, and takes the mutex back.
     pub fn wait<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T>) {
         guard.held.report_release();
-        let _reacquire = ReacquireOnExit(&guard.held);
+        let _reacquire = ReacquireOnExit(&mut guard.held);
         self.inner.wait(&mut guard.inner);
     }
 
@@ -55,7 +54,9 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let reported = ReportedWaits::new(&guard.held);
+        let mut reported = ReportedWaits {
+            held: &mut guard.held,
+        };
         self.inner.wait_while(&mut guard.inner, |data| {
             reported.check(data, &mut condition)
         });
@@ -68,7 +69,7 @@ impl Condvar {
         timeout: Instant,
     ) -> WaitTimeoutResult {
         guard.held.report_release();
-        let _reacquire = ReacquireOnExit(&guard.held);
+        let _reacquire = ReacquireOnExit(&mut guard.held);
         self.inner.wait_until(&mut guard.inner, timeout)
     }
 
@@ -79,7 +80,7 @@ impl Condvar {
         timeout: Duration,
     ) -> WaitTimeoutResult {
         guard.held.report_release();
-        let _reacquire = ReacquireOnExit(&guard.held);
+        let _reacquire = ReacquireOnExit(&mut guard.held);
         self.inner.wait_for(&mut guard.inner, timeout)
     }
 
@@ -93,7 +94,9 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let reported = ReportedWaits::new(&guard.held);
+        let mut reported = ReportedWaits {
+            held: &mut guard.held,
+        };
         self.inner.wait_while_until(
             &mut guard.inner,
             |data| reported.check(data, &mut condition),
@@ -111,7 +114,9 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let reported = ReportedWaits::new(&guard.held);
+        let mut reported = ReportedWaits {
+            held: &mut guard.held,
+        };
         self.inner.wait_while_for(
             &mut guard.inner,
             |data| reported.check(data, &mut condition),
@@ -126,31 +131,26 @@ impl fmt::Debug for Condvar {
     }
 }
 
-/// Tracks the reported state of the mutex across the waits of a `wait_while*` loop: the
-/// condition runs with the mutex held, and each wait that follows a true condition releases it.
+/// Keeps the reports in step with a `wait_while*` loop: the condition runs with the mutex held,
+/// and each wait that follows a true condition releases it.
 struct ReportedWaits<'a> {
-    held: &'a Held,
-    released: Cell<bool>,
+    held: &'a mut Held,
 }
 
-impl<'a> ReportedWaits<'a> {
-    fn new(held: &'a Held) -> Self {
-        ReportedWaits {
-            held,
-            released: Cell::new(false),
-        }
-    }
-
+impl ReportedWaits<'_> {
     /// Evaluates the condition with the mutex reported held; reports the release of the wait
     /// that a true condition leads to.
-    fn check<T: ?Sized>(&self, data: &mut T, condition: &mut impl FnMut(&mut T) -> bool) -> bool {
-        if self.released.replace(false) {
+    fn check<T: ?Sized>(
+        &mut self,
+        data: &mut T,
+        condition: &mut impl FnMut(&mut T) -> bool,
+    ) -> bool {
+        if !self.held.is_reported() {
             self.held.report_reacquire();
         }
         let wait = condition(data);
         if wait {
             self.held.report_release();
-            self.released.set(true);
         }
         wait
     }
@@ -160,7 +160,7 @@ impl Drop for ReportedWaits<'_> {
     /// The wait loop has ended (the condition turned false, the wait timed out, or something
     /// unwound) with the mutex taken back.
     fn drop(&mut self) {
-        if self.released.get() {
+        if !self.held.is_reported() {
             self.held.report_reacquire();
         }
     }

@@ -132,6 +132,10 @@ pub(crate) struct Held {
     mode: Mode,
     /// Subclass and nest lock of the acquisition (never `trylock`), for re-acquisitions.
     opts: AcquireOpts,
+    /// Whether the validator currently sees the lock held by this token. False between a
+    /// temporary release and its re-acquisition, and after a re-acquisition that a panicking
+    /// sink stopped (the validator then undoes it): the drop must not report a release then.
+    reported: bool,
 }
 
 impl Held {
@@ -159,6 +163,7 @@ impl Held {
             lock,
             mode,
             opts,
+            reported: true,
         }
     }
 
@@ -166,23 +171,31 @@ impl Held {
         self.lock
     }
 
+    /// Reports the release without giving up the token (a condition-variable wait, `unlocked`,
+    /// a mode change); [`Held::report_reacquire`] follows.
     #[inline]
-    fn report_acquire(&self, trylock: bool) {
-        report_acquire(self.validator, self.lock, self.mode, self.opts, trylock);
-    }
-
-    /// Reports the release without giving up the token (a condition-variable wait, `unlocked`).
-    /// Must be followed by [`Held::report_reacquire`].
-    #[inline]
-    pub(crate) fn report_release(&self) {
-        self.validator
-            .release(current_thread_key(), self.lock, Trace::Capture);
+    pub(crate) fn report_release(&mut self) {
+        if core::mem::replace(&mut self.reported, false) {
+            self.validator
+                .release(current_thread_key(), self.lock, Trace::Capture);
+        }
     }
 
     /// Reports that the lock is being taken again, in the same mode, by a blocking acquisition.
     #[inline]
-    pub(crate) fn report_reacquire(&self) {
+    pub(crate) fn report_reacquire(&mut self) {
         self.report_acquire(false);
+    }
+
+    #[inline]
+    fn report_acquire(&mut self, trylock: bool) {
+        report_acquire(self.validator, self.lock, self.mode, self.opts, trylock);
+        self.reported = true;
+    }
+
+    /// Whether the validator currently sees the lock held by this token.
+    pub(crate) fn is_reported(&self) -> bool {
+        self.reported
     }
 
     /// Re-reports the held lock in another mode (upgrade, downgrade): a release, then an
@@ -205,7 +218,7 @@ impl Drop for Held {
 /// Reports the re-acquisition of a temporarily released lock when dropped: at the end of the
 /// closure run by `unlocked`, just before the real lock is taken again, also when the closure
 /// unwinds (the lock is re-taken then too).
-pub(crate) struct ReacquireOnExit<'a>(pub(crate) &'a Held);
+pub(crate) struct ReacquireOnExit<'a>(pub(crate) &'a mut Held);
 
 impl Drop for ReacquireOnExit<'_> {
     fn drop(&mut self) {

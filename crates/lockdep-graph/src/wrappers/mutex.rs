@@ -277,8 +277,8 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
         F: FnOnce() -> U,
     {
         s.held.report_release();
-        let held = &s.held;
-        lock_api::MutexGuard::unlocked(&mut s.inner, || {
+        let held = &mut s.held;
+        lock_api::MutexGuard::unlocked(&mut s.inner, move || {
             let _reacquire = ReacquireOnExit(held);
             f()
         })
@@ -307,8 +307,8 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
         F: FnOnce() -> U,
     {
         s.held.report_release();
-        let held = &s.held;
-        lock_api::MutexGuard::unlocked_fair(&mut s.inner, || {
+        let held = &mut s.held;
+        lock_api::MutexGuard::unlocked_fair(&mut s.inner, move || {
             let _reacquire = ReacquireOnExit(held);
             f()
         })

@@ -441,8 +441,8 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> GenericRwLockReadGuard<'a, R, T> {
         F: FnOnce() -> U,
     {
         s.held.report_release();
-        let held = &s.held;
-        lock_api::RwLockReadGuard::unlocked(&mut s.inner, || {
+        let held = &mut s.held;
+        lock_api::RwLockReadGuard::unlocked(&mut s.inner, move || {
             let _reacquire = ReacquireOnExit(held);
             f()
         })
@@ -463,8 +463,8 @@ impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericRwLockReadGuard<'a, R, T>
         F: FnOnce() -> U,
     {
         s.held.report_release();
-        let held = &s.held;
-        lock_api::RwLockReadGuard::unlocked_fair(&mut s.inner, || {
+        let held = &mut s.held;
+        lock_api::RwLockReadGuard::unlocked_fair(&mut s.inner, move || {
             let _reacquire = ReacquireOnExit(held);
             f()
         })
@@ -565,8 +565,8 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> GenericRwLockWriteGuard<'a, R, T> {
         F: FnOnce() -> U,
     {
         s.held.report_release();
-        let held = &s.held;
-        lock_api::RwLockWriteGuard::unlocked(&mut s.inner, || {
+        let held = &mut s.held;
+        lock_api::RwLockWriteGuard::unlocked(&mut s.inner, move || {
             let _reacquire = ReacquireOnExit(held);
             f()
         })
@@ -626,8 +626,8 @@ impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericRwLockWriteGuard<'a, R, T
         F: FnOnce() -> U,
     {
         s.held.report_release();
-        let held = &s.held;
-        lock_api::RwLockWriteGuard::unlocked_fair(&mut s.inner, || {
+        let held = &mut s.held;
+        lock_api::RwLockWriteGuard::unlocked_fair(&mut s.inner, move || {
             let _reacquire = ReacquireOnExit(held);
             f()
         })
@@ -741,8 +741,8 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> GenericRwLockUpgradableReadGu
         F: FnOnce() -> U,
     {
         s.held.report_release();
-        let held = &s.held;
-        lock_api::RwLockUpgradableReadGuard::unlocked(&mut s.inner, || {
+        let held = &mut s.held;
+        lock_api::RwLockUpgradableReadGuard::unlocked(&mut s.inner, move || {
             let _reacquire = ReacquireOnExit(held);
             f()
         })

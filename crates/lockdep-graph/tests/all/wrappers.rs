@@ -448,9 +448,7 @@ fn upgrade_and_downgrade_keep_the_reports_balanced() {
     assert_eq!(*read, 2);
     drop(read);
     let upgradable = lock.try_upgradable_read().expect("free");
-    let write = RwLockUpgradableReadGuard::try_upgrade(upgradable)
-        .ok()
-        .expect("no readers");
+    let write = RwLockUpgradableReadGuard::try_upgrade(upgradable).expect("no readers");
     let upgradable = RwLockWriteGuard::downgrade_to_upgradable(write);
     let read = RwLockUpgradableReadGuard::downgrade(upgradable);
     drop(read);
