@@ -42,7 +42,12 @@ pub fn capture(buf: &mut [usize], skip: usize) -> usize {
 /// Writes `frames` one per line, like the kernel's `stack_trace_print`: each line
 /// is `indent` spaces, the address and, when `symbolize` is set and the address
 /// resolves in this process, `symbol+0xoff` and `file:line`.
-pub fn write_trace(out: &mut dyn fmt::Write, frames: &[usize], indent: usize, symbolize: bool) -> fmt::Result {
+pub fn write_trace(
+    out: &mut dyn fmt::Write,
+    frames: &[usize],
+    indent: usize,
+    symbolize: bool,
+) -> fmt::Result {
     for &ip in frames {
         write!(out, "{:indent$}{:#018x}", "", ip)?;
         if symbolize {
@@ -67,4 +72,29 @@ pub fn write_trace(out: &mut dyn fmt::Write, frames: &[usize], indent: usize, sy
         out.write_char('\n')?;
     }
     Ok(())
+}
+
+impl crate::StackDepot {
+    /// Writes the trace behind `handle` symbolised, like the kernel's
+    /// `stack_depot_print`; an unknown handle prints `<trace unavailable>`.
+    pub fn print(&self, handle: crate::Handle, out: &mut dyn fmt::Write) -> fmt::Result {
+        match self.fetch(handle) {
+            Some(frames) => write_trace(out, frames, 1, true),
+            None => out.write_str(" <trace unavailable>\n"),
+        }
+    }
+
+    /// Captures the current stack (dropping `skip` frames above the caller) into a
+    /// stack buffer and saves it: no allocation beyond what `alloc` allows.
+    #[inline(never)]
+    pub fn capture_and_save(
+        &self,
+        skip: usize,
+        alloc: crate::Alloc,
+    ) -> Result<crate::Handle, crate::SaveError> {
+        let mut buf = [0usize; 256];
+        let max = self.config().max_frames.min(buf.len());
+        let n = capture(&mut buf[..max], skip + 1);
+        self.save_with(&buf[..n], alloc)
+    }
 }

@@ -111,7 +111,10 @@ impl Config {
     /// Checks every field; returns the handle layout on success.
     pub fn validate(&self) -> Result<HandleLayout, ConfigError> {
         let page = page_size();
-        if !self.slab_size.is_power_of_two() || self.slab_size < page || self.slab_size % page != 0 {
+        if !self.slab_size.is_power_of_two()
+            || self.slab_size < page
+            || !self.slab_size.is_multiple_of(page)
+        {
             return Err(ConfigError::SlabSize {
                 slab_size: self.slab_size,
                 page_size: page,
@@ -128,7 +131,10 @@ impl Config {
         )?;
         let slab_words = self.slab_size / WORD;
         let max_record_words = slab_words - header_words(slab_words);
-        if self.max_frames == 0 || self.max_frames + 1 > max_record_words || self.max_frames > u32::MAX as usize {
+        if self.max_frames == 0
+            || self.max_frames + 1 > max_record_words
+            || self.max_frames > u32::MAX as usize
+        {
             return Err(ConfigError::MaxFrames {
                 max_frames: self.max_frames,
                 fits: max_record_words.saturating_sub(1),
@@ -217,29 +223,48 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::SlabSize { slab_size, page_size } => write!(
+            ConfigError::SlabSize {
+                slab_size,
+                page_size,
+            } => write!(
                 f,
                 "slab size {slab_size} is not a power-of-two multiple of the page size {page_size}"
             ),
-            ConfigError::CallerBits(b) => write!(f, "{b} caller bits requested; at most 8 are allowed"),
-            ConfigError::LayoutOverflow { slab_size, caller_bits } => write!(
+            ConfigError::CallerBits(b) => {
+                write!(f, "{b} caller bits requested; at most 8 are allowed")
+            }
+            ConfigError::LayoutOverflow {
+                slab_size,
+                caller_bits,
+            } => write!(
                 f,
                 "a {slab_size}-byte slab with {caller_bits} caller bits leaves no slab-index bits in a 32-bit handle"
             ),
             ConfigError::MaxFrames { max_frames, fits } => {
-                write!(f, "max_frames {max_frames} is invalid: must be 1..={fits} for this slab size")
+                write!(
+                    f,
+                    "max_frames {max_frames} is invalid: must be 1..={fits} for this slab size"
+                )
             }
             ConfigError::ReserveSlabs(n) => write!(
                 f,
                 "reserve of {n} slabs exceeds the limit of {}",
                 Config::MAX_RESERVE_SLABS
             ),
-            ConfigError::IndexShards(n) => write!(f, "index_shards {n} is not a power of two in 1..=256"),
+            ConfigError::IndexShards(n) => {
+                write!(f, "index_shards {n} is not a power of two in 1..=256")
+            }
             ConfigError::IndexSlots(n) => {
-                write!(f, "initial_index_slots {n} is not a power of two in 8..=16777216")
+                write!(
+                    f,
+                    "initial_index_slots {n} is not a power of two in 8..=16777216"
+                )
             }
             ConfigError::MemoryCap { cap, min } => {
-                write!(f, "memory cap {cap} bytes is below the {min} bytes this config needs to start")
+                write!(
+                    f,
+                    "memory cap {cap} bytes is below the {min} bytes this config needs to start"
+                )
             }
             ConfigError::Map(kind) => write!(f, "mapping the depot's directory failed: {kind}"),
         }

@@ -1,108 +1,537 @@
-//! INTERIM implementation (to be replaced by the lock-free one).
+//! The depot: save, fetch, growth, stats.
+//!
+//! # Memory-ordering protocol
+//!
+//! Everything a reader can reach is written once and never changed, so the
+//! protocol is publication only; nothing is ever freed while the depot lives.
+//!
+//! 1. **Slab install.** A slab is mapped (zeroed by the OS, its `MmapMut` stashed in
+//!    its first words) by a thread that may map, possibly long before use; it
+//!    travels through the reserve (`Release` push / `Acquire` pop) and is installed
+//!    in the directory by a CAS from null (`AcqRel`). The bump cursor, which names
+//!    the open slab, moves to it by a CAS (`AcqRel`) only after the install, so
+//!    whoever allocates from a slab has observed its installation.
+//! 2. **Record write.** The bump allocator hands a word range to exactly one thread,
+//!    which writes header and frames with plain stores. No one else can name that
+//!    range until step 3.
+//! 3. **Publication**, under the shard's short spin lock, after re-probing the shard
+//!    for an equal trace: first the record's start bit in the slab bitmap
+//!    (`fetch_or`, `Release`), then the index slot (`store`, `Release`).
+//! 4. **Lookup** (lock-free): `Acquire` load of the shard's table pointer, `Acquire`
+//!    loads of slots; a slot whose 32-bit key matches names a record whose writes
+//!    happen-before that load (3), so its frames can be compared with plain loads.
+//! 5. **Fetch** (lock-free, no read-modify-write): `Acquire` load of the directory
+//!    entry, `Acquire` load of the record's start bit; a set bit means the record
+//!    was completely written before (3), so the returned slice is immutable for the
+//!    depot's lifetime. A forged handle either names a published record or finds
+//!    a null entry / clear bit and reads nothing else.
+//! 6. **Index growth**, under the shard lock: entries are copied into a table mapped
+//!    beforehand, which is published with a `Release` store (pairs with 4). The old
+//!    table stays mapped; its slot pages are released to the OS, so a reader still
+//!    probing it sees zeros (empty slots: a miss), and every miss is re-checked
+//!    under the lock (3) before a record is published. Hits are always exact
+//!    because they compare frames.
+//!
+//! Exact dedup therefore rests on one fact: two saves of the same new trace
+//! publish under the same shard lock, and the second re-probes and finds the first.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use xxhash_rust::xxh3::xxh3_64;
 
-use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats};
+use crate::budget::Budget;
+use crate::counters::{Counters, Outcome, Tally};
+use crate::directory::Directory;
+use crate::handle::WORD;
+use crate::index::{Insert, Shard};
+use crate::reserve::Reserve;
+use crate::slab::{Slab, header_words};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats, mapping};
 
-/// The stack depot.
+/// Spins a no-wait save spends waiting for a shard lock before it reports
+/// [`SaveError::Contended`]: long enough to outlast a holder that is running (the
+/// critical section is a probe and a store), short enough not to wait out a
+/// preempted one.
+const NO_WAIT_SPINS: u32 = 1 << 10;
+
+/// A growable, deduplicating store of stack traces, named by 32-bit [`Handle`]s.
+///
+/// `Send + Sync`: share it by reference or `Arc`. See the [crate docs](crate) for
+/// the design and [`Config`] for sizing.
 pub struct StackDepot {
     config: Config,
     layout: HandleLayout,
-    inner: Mutex<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    map: HashMap<Box<[usize]>, u32>,
-    traces: Vec<Box<[usize]>>,
-    stats: Stats,
+    slab_words: usize,
+    header_words: usize,
+    shard_mask: usize,
+    directory: Directory,
+    /// `(open slab index + 1) << 32 | next free word`; 0 in the high half: no slab yet.
+    cursor: AtomicU64,
+    /// Slabs installed in the directory.
+    slabs: AtomicUsize,
+    reserve: Reserve,
+    shards: Box<[Shard]>,
+    budget: Budget,
+    counters: Counters,
 }
 
 impl StackDepot {
-    /// A depot with [`Config::default`].
+    /// A depot with [`Config::default`]: 16 KiB slabs, 64 frames per trace, no cap,
+    /// 4 reserve slabs, 5 caller bits.
+    ///
+    /// # Panics
+    /// Only if the OS refuses the first few mappings (about 150 KiB); use
+    /// [`with_config`](Self::with_config) to handle that as an error.
     pub fn new() -> StackDepot {
-        Self::with_config(Config::default()).expect("default config is valid")
+        match Self::with_config(Config::default()) {
+            Ok(depot) => depot,
+            Err(e) => panic!("cannot create a stack depot: {e}"),
+        }
     }
 
-    /// A depot with the given config.
+    /// A depot with the given config, or why the config (or the first mapping) failed.
     pub fn with_config(config: Config) -> Result<StackDepot, ConfigError> {
         let layout = config.validate()?;
-        Ok(StackDepot { config, layout, inner: Mutex::new(Inner::default()) })
+        let slab_words = config.slab_size / WORD;
+        let max_slabs = match config.memory_cap {
+            Some(cap) => layout.max_slabs().min(cap / config.slab_size),
+            None => layout.max_slabs(),
+        };
+        let budget = Budget::new(config.memory_cap);
+        let cap = config.memory_cap.unwrap_or(0);
+        let map_err = |e: SaveError| match e {
+            SaveError::MapFailed(kind) => ConfigError::Map(kind),
+            _ => ConfigError::MemoryCap {
+                cap,
+                min: cap.saturating_add(1),
+            },
+        };
+        let directory = Directory::new(max_slabs).map_err(|e| ConfigError::Map(e.kind()))?;
+        budget
+            .charge(directory.resident_bytes(max_slabs.min(1 << 20)))
+            .map_err(map_err)?;
+        let shards = (0..config.index_shards)
+            .map(|_| Shard::new(config.initial_index_slots, &budget))
+            .collect::<Result<Box<[Shard]>, SaveError>>()
+            .map_err(map_err)?;
+        let depot = StackDepot {
+            layout,
+            slab_words,
+            header_words: header_words(slab_words),
+            shard_mask: config.index_shards - 1,
+            directory,
+            cursor: AtomicU64::new(0),
+            slabs: AtomicUsize::new(0),
+            reserve: Reserve::new(config.reserve_slabs),
+            shards,
+            budget,
+            counters: Counters::new(),
+            config,
+        };
+        depot.refill_reserve().map_err(map_err)?;
+        Ok(depot)
     }
 
-    /// The config.
+    /// The config this depot was built with.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// The handle layout.
+    /// The bit layout of this depot's handles.
     pub fn layout(&self) -> HandleLayout {
         self.layout
     }
 
-    /// Saves with [`Alloc::MayAlloc`].
+    /// Saves a trace (innermost frame first) and returns its handle; equal traces
+    /// get equal handles. Same as [`save_with`](Self::save_with)`(frames, Alloc::MayAlloc)`.
+    #[inline]
     pub fn save(&self, frames: &[usize]) -> Result<Handle, SaveError> {
         self.save_with(frames, Alloc::MayAlloc)
     }
 
-    /// Saves.
-    pub fn save_with(&self, frames: &[usize], _alloc: Alloc) -> Result<Handle, SaveError> {
-        let mut g = self.inner.lock().unwrap();
-        g.stats.saves += 1;
+    /// Saves a trace, mapping memory only if `alloc` allows it.
+    ///
+    /// A trace already stored is found without a lock and without writing anything
+    /// shared but this thread's statistics counter. A new trace is copied into the
+    /// open slab, then published under a short per-shard lock. A trace longer than
+    /// [`Config::max_frames`] keeps its innermost frames (counted in
+    /// [`Stats::truncated`]). With [`Alloc::NoWait`] nothing is mapped, the global
+    /// allocator is not called and no lock is waited for.
+    ///
+    /// # Errors
+    /// [`SaveError`]; each failure is counted in [`Stats`] and leaves every saved
+    /// trace intact.
+    #[inline]
+    pub fn save_with(&self, frames: &[usize], alloc: Alloc) -> Result<Handle, SaveError> {
         if frames.is_empty() {
-            g.stats.empty += 1;
-            return Err(SaveError::Empty);
+            return Err(self.fail(SaveError::Empty));
         }
         let frames = if frames.len() > self.config.max_frames {
-            g.stats.truncated += 1;
+            self.counters.tally(Tally::Truncated, 1);
             &frames[..self.config.max_frames]
         } else {
             frames
         };
-        if let Some(&h) = g.map.get(frames) {
-            g.stats.dedup_hits += 1;
-            return Ok(Handle::from_raw(h).unwrap());
+        let hash = hash_frames(frames);
+        let shard = &self.shards[hash as usize & self.shard_mask];
+        let key = (hash >> 32) as u32;
+        if let Some(body) = shard.lookup(key, |body| self.indexed_equals(body, frames)) {
+            self.counters.outcome(Outcome::Hit);
+            return Ok(self.handle(body));
         }
-        let id = g.traces.len() as u32 + 1;
-        g.traces.push(frames.into());
-        g.map.insert(frames.into(), id);
-        g.stats.traces += 1;
-        g.stats.frames += frames.len() as u64;
-        Ok(Handle::from_raw(id).unwrap())
+        self.insert(shard, key, frames, alloc)
     }
 
-    /// Fetches.
+    /// The frames saved under `handle`, or `None` for a handle this depot never
+    /// returned. Lock-free, no allocation, no atomic read-modify-write: two loads
+    /// (directory entry, start bit) and a slice into the slab. The slice stays valid
+    /// and unchanged for the depot's lifetime. Caller bits are ignored.
+    ///
+    /// A forged, stale or foreign handle yields `None` or some trace this depot
+    /// saved; never undefined behaviour, never a panic.
+    #[inline]
     pub fn fetch(&self, handle: Handle) -> Option<&[usize]> {
-        let g = self.inner.lock().unwrap();
-        let raw = handle.to_raw() & self.layout.body_mask();
-        let b = g.traces.get((raw as usize).checked_sub(1)?)?;
-        let (p, l) = (b.as_ptr(), b.len());
-        // SAFETY: interim; boxes are never dropped or moved while the depot lives.
-        Some(unsafe { core::slice::from_raw_parts(p, l) })
+        let (slab, word) = self.layout.unpack(handle.to_raw());
+        if word < self.header_words {
+            return None;
+        }
+        let slab = self.directory.get(slab)?;
+        if !slab.is_published(word) {
+            return None;
+        }
+        // SAFETY: the Acquire load of the start bit synchronised with its Release
+        // publication, which followed the complete write of the record (protocol 3,
+        // 5); published records are immutable and their slab lives as long as `self`.
+        Some(unsafe { slab.record(word) })
     }
 
-    /// Refills.
+    /// Maps slabs until the no-wait reserve is full and pre-maps the next index
+    /// table of every shard that is past half its growth point. Call it from a
+    /// context that may map (not from an allocator hook or under your own locks),
+    /// for example periodically, or after a no-wait save failed with
+    /// [`SaveError::NoReserve`]. `MayAlloc` saves do the same for what they touch.
+    ///
+    /// # Errors
+    /// [`SaveError::CapReached`] or [`SaveError::MapFailed`]; what was mapped stays.
     pub fn refill(&self) -> Result<(), SaveError> {
+        self.refill_reserve()?;
+        for shard in self.shards.iter() {
+            shard.ensure_spare(&self.budget)?;
+        }
         Ok(())
     }
 
-    /// Stats.
-    pub fn stats(&self) -> Stats {
-        self.inner.lock().unwrap().stats.clone()
-    }
-
-    /// Caller bits.
+    /// `handle` with its caller bits set to `bits`, or `None` if `bits` does not fit
+    /// in [`Config::caller_bits`]. The depot ignores these bits (like the kernel's
+    /// `stack_depot_set_extra_bits`).
     pub fn with_caller_bits(&self, handle: Handle, bits: u32) -> Option<Handle> {
-        if self.layout.caller_bits < 32 && bits >> self.layout.caller_bits != 0 {
+        let l = self.layout;
+        if l.caller_bits == 0 {
+            return (bits == 0).then_some(handle);
+        }
+        if bits >> l.caller_bits != 0 {
             return None;
         }
-        Handle::from_raw((handle.to_raw() & self.layout.body_mask()) | (bits << self.layout.caller_shift()))
+        Handle::from_raw((handle.to_raw() & l.body_mask()) | (bits << l.caller_shift()))
     }
 
-    /// Caller bits.
+    /// The caller bits of `handle`.
     pub fn caller_bits(&self, handle: Handle) -> u32 {
-        (handle.to_raw() & self.layout.caller_mask()) >> self.layout.caller_shift()
+        let l = self.layout;
+        if l.caller_bits == 0 {
+            0
+        } else {
+            (handle.to_raw() & l.caller_mask()) >> l.caller_shift()
+        }
+    }
+
+    /// A snapshot of the counters and sizes (see [`Stats`]).
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        let slab_size = self.config.slab_size as u64;
+        let slabs = self.slabs.load(Ordering::Relaxed) as u64;
+        let (mut traces, mut slots, mut index, mut spare, mut retired, mut longest) =
+            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        for f in self.shards.iter().map(Shard::figures) {
+            traces += f.len as u64;
+            slots += f.slots as u64;
+            index += f.table_bytes as u64;
+            spare += f.spare_bytes as u64;
+            retired += f.retired_bytes as u64;
+            longest = longest.max(f.longest_probe as u64);
+        }
+        let cursor = self.cursor.load(Ordering::Relaxed);
+        let free_tail = if cursor >> 32 == 0 {
+            0
+        } else {
+            (self.slab_words.saturating_sub(cursor as u32 as usize) * WORD) as u64
+        };
+        let directory = self.directory.resident_bytes(slabs as usize) as u64;
+        let reserve = self.reserve.len() as u64 * slab_size + spare;
+        let slab_bytes = slabs * slab_size;
+        let hits = c.sum_outcome(Outcome::Hit);
+        let lost = c.sum_outcome(Outcome::LostRace);
+        let outcomes = [
+            Outcome::Hit,
+            Outcome::Inserted,
+            Outcome::LostRace,
+            Outcome::Empty,
+            Outcome::NoReserve,
+            Outcome::CapReached,
+            Outcome::MapFailed,
+            Outcome::Contended,
+            Outcome::Exhausted,
+        ];
+        Stats {
+            traces,
+            frames: c.sum_tally(Tally::InsertedFrames),
+            bytes_mapped: slab_bytes + reserve + index + directory,
+            bytes_used: slab_bytes - free_tail + index + directory,
+            bytes_in_reserve: reserve,
+            bytes_index: index,
+            bytes_index_retired: retired,
+            bytes_wasted: c.sum_tally(Tally::WastedBytes),
+            slabs,
+            reserve_slabs: self.reserve.len() as u64,
+            index_slots: slots,
+            index_longest_probe: longest,
+            saves: outcomes.iter().map(|&o| c.sum_outcome(o)).sum(),
+            dedup_hits: hits + lost,
+            lost_races: lost,
+            truncated: c.sum_tally(Tally::Truncated),
+            empty: c.sum_outcome(Outcome::Empty),
+            no_reserve: c.sum_outcome(Outcome::NoReserve),
+            cap_reached: c.sum_outcome(Outcome::CapReached),
+            map_failed: c.sum_outcome(Outcome::MapFailed),
+            contended: c.sum_outcome(Outcome::Contended),
+            handle_space_exhausted: c.sum_outcome(Outcome::Exhausted),
+        }
+    }
+
+    #[inline]
+    fn handle(&self, body: u32) -> Handle {
+        // Bodies are never 0: a record's word offset is at least `header_words`.
+        Handle::from_raw(body).unwrap_or_else(|| unreachable!("record bodies are non-zero"))
+    }
+
+    /// Whether the indexed record `body` holds exactly `frames`.
+    #[inline]
+    fn indexed_equals(&self, body: u32, frames: &[usize]) -> bool {
+        let (slab, word) = self.layout.unpack(body);
+        match self.directory.get(slab) {
+            // SAFETY: `body` came from an index slot loaded with Acquire (or under the
+            // shard lock), which synchronised with its Release store after the record
+            // was written (protocol 3, 4).
+            Some(slab) => (unsafe { slab.record(word) }) == frames,
+            None => false,
+        }
+    }
+
+    fn fail(&self, e: SaveError) -> SaveError {
+        self.counters.outcome(match e {
+            SaveError::Empty => Outcome::Empty,
+            SaveError::NoReserve => Outcome::NoReserve,
+            SaveError::CapReached => Outcome::CapReached,
+            SaveError::HandleSpaceExhausted => Outcome::Exhausted,
+            SaveError::MapFailed(_) => Outcome::MapFailed,
+            SaveError::Contended => Outcome::Contended,
+        });
+        e
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert(
+        &self,
+        shard: &Shard,
+        key: u32,
+        frames: &[usize],
+        alloc: Alloc,
+    ) -> Result<Handle, SaveError> {
+        let need = 1 + frames.len();
+        let (slab_index, word) = self.alloc_record(need, alloc).map_err(|e| self.fail(e))?;
+        let Some(slab) = self.directory.get(slab_index) else {
+            unreachable!("the bump cursor only names installed slabs")
+        };
+        // SAFETY: `alloc_record` gave this thread `[word, word + need)` of an installed
+        // slab alone; `need <= slab_words - header_words` (max_frames was validated).
+        unsafe { slab.write_record(word, frames, key) };
+        let body = self.layout.pack(slab_index, word);
+        loop {
+            let guard = match alloc {
+                Alloc::MayAlloc => shard.lock(),
+                Alloc::NoWait => match shard.try_lock_for(NO_WAIT_SPINS) {
+                    Some(guard) => guard,
+                    None => {
+                        self.discard(slab_index, word, need);
+                        return Err(self.fail(SaveError::Contended));
+                    }
+                },
+            };
+            let outcome = shard.insert(
+                &guard,
+                key,
+                body,
+                |other| self.indexed_equals(other, frames),
+                || slab.publish(word),
+                &self.budget,
+            );
+            drop(guard);
+            match outcome {
+                Insert::Inserted => {
+                    self.counters.outcome(Outcome::Inserted);
+                    self.counters
+                        .tally(Tally::InsertedFrames, frames.len() as u64);
+                    if alloc == Alloc::MayAlloc {
+                        self.top_up(shard);
+                    }
+                    return Ok(self.handle(body));
+                }
+                Insert::Existing(existing) => {
+                    self.discard(slab_index, word, need);
+                    self.counters.outcome(Outcome::LostRace);
+                    return Ok(self.handle(existing));
+                }
+                Insert::NeedsTable => {
+                    let mapped = match alloc {
+                        Alloc::NoWait => Err(SaveError::NoReserve),
+                        Alloc::MayAlloc => shard.ensure_spare(&self.budget),
+                    };
+                    if let Err(e) = mapped {
+                        self.discard(slab_index, word, need);
+                        return Err(self.fail(e));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gives `need` words at `word` of slab `slab_index` back to the bump cursor if
+    /// nothing was allocated after them, else counts them as waste. The record was
+    /// never published, so no reader can reach it either way.
+    fn discard(&self, slab_index: usize, word: usize, need: usize) {
+        let open = ((slab_index as u64 + 1) << 32) | (word + need) as u64;
+        if self
+            .cursor
+            .compare_exchange(
+                open,
+                open - need as u64,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            self.counters
+                .tally(Tally::WastedBytes, (need * WORD) as u64);
+        }
+    }
+
+    /// Bump-allocates `need` words: `(slab index, first word)`.
+    fn alloc_record(&self, need: usize, alloc: Alloc) -> Result<(usize, usize), SaveError> {
+        loop {
+            let cursor = self.cursor.load(Ordering::Acquire);
+            let open = (cursor >> 32) as usize;
+            let free = cursor as u32 as usize;
+            if open > 0 && free + need <= self.slab_words {
+                if self
+                    .cursor
+                    .compare_exchange_weak(
+                        cursor,
+                        cursor + need as u64,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    )
+                    .is_ok()
+                {
+                    return Ok((open - 1, free));
+                }
+                continue;
+            }
+            // The open slab (if any) is too full: open slab number `open`.
+            if open >= self.directory.len() {
+                return Err(if open < self.layout.max_slabs() {
+                    SaveError::CapReached
+                } else {
+                    SaveError::HandleSpaceExhausted
+                });
+            }
+            if self.directory.get(open).is_none() {
+                let slab = self.take_slab(alloc)?;
+                match self.directory.install(open, slab) {
+                    Ok(()) => {
+                        self.slabs.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(_) => self.give_back(slab),
+                }
+            }
+            let next = ((open as u64 + 1) << 32) | (self.header_words + need) as u64;
+            if self
+                .cursor
+                .compare_exchange(cursor, next, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                if open > 0 {
+                    self.counters
+                        .tally(Tally::WastedBytes, ((self.slab_words - free) * WORD) as u64);
+                }
+                return Ok((open, self.header_words));
+            }
+        }
+    }
+
+    /// A slab from the reserve, or (if allowed) freshly mapped.
+    fn take_slab(&self, alloc: Alloc) -> Result<Slab, SaveError> {
+        if let Some(p) = self.reserve.pop() {
+            return Ok(Slab(p));
+        }
+        match alloc {
+            Alloc::NoWait => Err(SaveError::NoReserve),
+            Alloc::MayAlloc => self.map_slab(),
+        }
+    }
+
+    fn map_slab(&self) -> Result<Slab, SaveError> {
+        self.budget.charge(self.config.slab_size)?;
+        mapping::map_zeroed(self.config.slab_size)
+            .map(Slab)
+            .map_err(|e| {
+                self.budget.refund(self.config.slab_size);
+                SaveError::MapFailed(e.kind())
+            })
+    }
+
+    /// Returns an unused slab to the reserve, or unmaps it if the reserve is full.
+    fn give_back(&self, slab: Slab) {
+        if let Err(p) = self.reserve.push(slab.0) {
+            // SAFETY: the slab was never installed or published; this thread owns it.
+            unsafe { mapping::unmap(p) };
+            self.budget.refund(self.config.slab_size);
+        }
+    }
+
+    fn refill_reserve(&self) -> Result<(), SaveError> {
+        while self.reserve.len() < self.reserve.capacity() {
+            let slab = self.map_slab()?;
+            if let Err(p) = self.reserve.push(slab.0) {
+                // Another refiller filled the last slot first.
+                // SAFETY: never shared; we own it.
+                unsafe { mapping::unmap(p) };
+                self.budget.refund(self.config.slab_size);
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// After a `MayAlloc` insert: keep the reserve full and the shard's next table
+    /// mapped, so that later no-wait saves find room. Failures here are not the
+    /// save's failures; they show up when a save actually needs the memory.
+    fn top_up(&self, shard: &Shard) {
+        if self.reserve.len() < self.reserve.capacity() {
+            let _ = self.refill_reserve();
+        }
+        if shard.wants_spare() {
+            let _ = shard.ensure_spare(&self.budget);
+        }
     }
 }
 
@@ -112,24 +541,96 @@ impl Default for StackDepot {
     }
 }
 
-impl StackDepot {
-    /// Writes the trace behind `handle` symbolised, like the kernel's
-    /// `stack_depot_print`; an unknown handle prints `<trace unavailable>`.
-    #[cfg(feature = "capture")]
-    pub fn print(&self, handle: Handle, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
-        match self.fetch(handle) {
-            Some(frames) => crate::write_trace(out, frames, 1, true),
-            None => out.write_str(" <trace unavailable>\n"),
+impl core::fmt::Debug for StackDepot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let s = self.stats();
+        f.debug_struct("StackDepot")
+            .field("traces", &s.traces)
+            .field("frames", &s.frames)
+            .field("bytes_mapped", &s.bytes_mapped)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for StackDepot {
+    fn drop(&mut self) {
+        for i in 0..self.directory.len() {
+            let Some(slab) = self.directory.get(i) else {
+                break;
+            };
+            // SAFETY: `&mut self`: no slice handed out by `fetch` outlives the depot,
+            // and no other thread can use it; each slab is unmapped once.
+            unsafe { mapping::unmap(slab.0) };
         }
+        while let Some(p) = self.reserve.pop() {
+            // SAFETY: reserve slabs were never installed; we own them.
+            unsafe { mapping::unmap(p) };
+        }
+        // The shards unmap their tables in their own Drop.
+    }
+}
+
+/// The 64-bit hash of a trace: xxh3 over its bytes.
+#[inline]
+fn hash_frames(frames: &[usize]) -> u64 {
+    // SAFETY: `usize` has no padding and any byte is a valid `u8`; the byte slice
+    // covers exactly the frames' memory and borrows it for this call.
+    let bytes = unsafe {
+        core::slice::from_raw_parts(frames.as_ptr().cast::<u8>(), core::mem::size_of_val(frames))
+    };
+    xxh3_64(bytes)
+}
+
+// The depot holds only atomics, OS mappings it owns and plain config; all shared
+// mutation goes through the protocol above.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<StackDepot>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace(i: usize, len: usize) -> Vec<usize> {
+        (0..len).map(|f| 0xffff_0000 + i * 131 + f * 7).collect()
     }
 
-    /// Captures the current stack (skipping `skip` frames above the caller) and saves it.
-    #[cfg(feature = "capture")]
-    #[inline(never)]
-    pub fn capture_and_save(&self, skip: usize, alloc: Alloc) -> Result<Handle, SaveError> {
-        let mut buf = [0usize; 256];
-        let max = self.config.max_frames.min(buf.len());
-        let n = crate::capture(&mut buf[..max], skip + 1);
-        self.save_with(&buf[..n], alloc)
+    #[test]
+    fn saves_dedups_and_fetches_across_growth() {
+        let depot = StackDepot::with_config(Config::tiny()).unwrap();
+        let mut handles = Vec::new();
+        for i in 0..3000 {
+            let t = trace(i, 1 + i % 16);
+            let h = depot.save(&t).unwrap();
+            handles.push((h, t));
+        }
+        for (h, t) in &handles {
+            assert_eq!(depot.fetch(*h), Some(&t[..]));
+            assert_eq!(depot.save(t).unwrap(), *h);
+        }
+        let s = depot.stats();
+        assert_eq!(s.traces, 3000);
+        assert_eq!(s.dedup_hits, 3000);
+        assert!(s.slabs > 10, "{s}");
+        assert!(s.index_slots >= 3000, "{s}");
+        assert!(s.bytes_index_retired > 0, "index tables were replaced: {s}");
+    }
+
+    #[test]
+    fn no_wait_uses_reserve_then_fails_then_refill_helps() {
+        let depot = StackDepot::with_config(Config::tiny()).unwrap();
+        let mut i = 0;
+        let err = loop {
+            match depot.save_with(&trace(i, 16), Alloc::NoWait) {
+                Ok(_) => i += 1,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err, SaveError::NoReserve);
+        assert!(i > 0);
+        depot.refill().unwrap();
+        depot.save_with(&trace(i, 16), Alloc::NoWait).unwrap();
     }
 }

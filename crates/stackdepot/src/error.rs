@@ -41,7 +41,9 @@ impl fmt::Display for SaveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SaveError::Empty => f.write_str("empty stack trace"),
-            SaveError::NoReserve => f.write_str("no-wait save found no mapped space and an empty reserve"),
+            SaveError::NoReserve => {
+                f.write_str("no-wait save found no mapped space and an empty reserve")
+            }
             SaveError::CapReached => f.write_str("stack depot reached its memory cap"),
             SaveError::HandleSpaceExhausted => f.write_str("stack depot handle space exhausted"),
             SaveError::MapFailed(kind) => write!(f, "mapping a stack depot slab failed: {kind}"),

@@ -162,7 +162,9 @@ const _: () = {
     assert!(DEFAULT_LAYOUT.offset_bits == 11);
     assert!(DEFAULT_LAYOUT.slab_bits == 16);
     assert!(DEFAULT_LAYOUT.caller_bits == 5);
-    assert!(DEFAULT_LAYOUT.offset_bits + DEFAULT_LAYOUT.slab_bits + DEFAULT_LAYOUT.caller_bits == 32);
+    assert!(
+        DEFAULT_LAYOUT.offset_bits + DEFAULT_LAYOUT.slab_bits + DEFAULT_LAYOUT.caller_bits == 32
+    );
 };
 
 #[cfg(test)]

@@ -5,14 +5,24 @@
 #![cfg_attr(not(test), warn(clippy::undocumented_unsafe_blocks))]
 
 #[cfg(not(target_pointer_width = "64"))]
-compile_error!("stackdepot supports 64-bit targets only (frames and headers are stored as 64-bit words)");
+compile_error!(
+    "stackdepot supports 64-bit targets only (frames and headers are stored as 64-bit words)"
+);
 
+mod budget;
 mod config;
+mod counters;
 mod depot;
+mod directory;
 mod error;
 mod handle;
+mod index;
+mod mapping;
+mod reserve;
 mod slab;
+mod spin_lock;
 mod stats;
+mod sync;
 
 pub use config::{Config, ConfigError};
 pub use depot::StackDepot;

@@ -73,7 +73,12 @@ impl Stats {
 
     /// Total failed saves, all kinds.
     pub fn failures(&self) -> u64 {
-        self.empty + self.no_reserve + self.cap_reached + self.map_failed + self.contended + self.handle_space_exhausted
+        self.empty
+            + self.no_reserve
+            + self.cap_reached
+            + self.map_failed
+            + self.contended
+            + self.handle_space_exhausted
     }
 }
 
@@ -86,7 +91,10 @@ impl fmt::Display for Stats {
             ("bytes used", self.bytes_used),
             ("bytes in reserve", self.bytes_in_reserve),
             ("index bytes", self.bytes_index),
-            ("retired index bytes (not resident)", self.bytes_index_retired),
+            (
+                "retired index bytes (not resident)",
+                self.bytes_index_retired,
+            ),
             ("wasted bytes", self.bytes_wasted),
             ("slabs", self.slabs),
             ("reserve slabs", self.reserve_slabs),

@@ -1,1 +1,18 @@
 //! The stackdepot integration tests: one binary, a module per topic.
+//!
+//! Every test is written against the documented behaviour of the public API.
+
+mod alloc_free;
+mod caller_bits;
+mod config_errors;
+mod dedup;
+mod edge;
+mod fetch;
+mod forged_handles;
+mod llvm_cases;
+mod memory_cap;
+mod model;
+mod no_wait;
+mod stats;
+mod stress;
+mod support;

@@ -1,0 +1,371 @@
+//! The dedup index: per shard, an open-addressing table of 64-bit slots.
+//!
+//! ```text
+//!  slot (u64):  ┌───────────────────────────┬───────────────────────────┐
+//!               │ hash >> 32 (key)          │ handle body (slab|offset) │   0 = empty
+//!               └───────────────────────────┴───────────────────────────┘
+//!  table:  ┌──────────── header page ─────────────┬───────── slot pages ─────────┐
+//!          │ stash │ retired link │ log2(slots) │ slots…                     …     │
+//!          └──────────────────────────────────────┴──────────────────────────────┘
+//! ```
+//!
+//! The key is the top half of the trace's 64-bit hash; it picks the home slot
+//! (`key & mask`, linear probing) and filters candidates, so a probe touches a
+//! record only when 32 hash bits agree, and a table can be rehashed into a larger
+//! one from its slots alone. Shards are chosen by the hash's low bits.
+//!
+//! Growth: a shard's table doubles when it passes 80 % full. The larger table is
+//! mapped *before* it is needed, outside the lock (by a `MayAlloc` save or
+//! `refill`), and kept as the shard's spare; under the lock the entries are copied
+//! into it and it is published with one `Release` store. The old table is retired:
+//! it stays mapped (a lock-free reader may still be probing it) but its slot pages
+//! are returned to the OS, so such a reader sees empty slots, reports a miss and
+//! takes the locked path, which re-probes the current table. Without a spare a
+//! shard keeps accepting inserts up to 15/16 full, then asks for one.
+
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+
+use crate::budget::Budget;
+use crate::mapping;
+use crate::spin_lock::{SpinGuard, SpinLock};
+use crate::{SaveError, config::page_size};
+
+const HEADER_BYTES: usize = 64;
+const RETIRED_LINK: usize = 16;
+const LOG2_AT: usize = 24;
+
+/// A mapped table; the header page is never released, so `log2` stays readable
+/// for as long as the depot lives, even after the table is retired.
+#[derive(Clone, Copy)]
+struct Table(NonNull<u8>);
+
+impl Table {
+    fn bytes_for(log2: u32) -> usize {
+        (HEADER_BYTES + (8usize << log2)).next_multiple_of(page_size())
+    }
+
+    fn map(log2: u32, budget: &Budget) -> Result<Table, SaveError> {
+        let bytes = Self::bytes_for(log2);
+        budget.charge(bytes)?;
+        match mapping::map_zeroed(bytes) {
+            Ok(base) => {
+                // SAFETY: fresh private mapping of `bytes >= HEADER_BYTES`; the log2
+                // field is inside the header and 8-aligned.
+                unsafe {
+                    base.as_ptr()
+                        .add(LOG2_AT)
+                        .cast::<usize>()
+                        .write(log2 as usize)
+                };
+                Ok(Table(base))
+            }
+            Err(e) => {
+                budget.refund(bytes);
+                Err(SaveError::MapFailed(e.kind()))
+            }
+        }
+    }
+
+    fn from_ptr(p: *mut u8) -> Option<Table> {
+        NonNull::new(p).map(Table)
+    }
+
+    #[inline]
+    fn log2(self) -> u32 {
+        // SAFETY: written before the table was published (Release) and never changed;
+        // every path to a Table went through an Acquire load or the shard lock.
+        unsafe { self.0.as_ptr().add(LOG2_AT).cast::<usize>().read() as u32 }
+    }
+
+    #[inline]
+    fn slots<'a>(self) -> &'a [AtomicU64] {
+        // SAFETY: the slots follow the header inside the mapping, are 8-aligned, are
+        // only accessed atomically, and the mapping lives as long as the depot.
+        unsafe {
+            core::slice::from_raw_parts(
+                self.0.as_ptr().add(HEADER_BYTES).cast::<AtomicU64>(),
+                1 << self.log2(),
+            )
+        }
+    }
+
+    fn retired_link<'a>(self) -> &'a AtomicPtr<u8> {
+        // SAFETY: inside the never-released header page, 8-aligned, atomic access only.
+        unsafe { &*self.0.as_ptr().add(RETIRED_LINK).cast::<AtomicPtr<u8>>() }
+    }
+}
+
+/// Entries may fill a table to 80 % before it grows…
+fn grow_at(cap: usize) -> usize {
+    cap - (cap / 5).max(1)
+}
+/// …and to 15/16 while no larger table is at hand.
+/// (Always leaving one slot empty, which is what ends every probe.)
+fn hard_max(cap: usize) -> usize {
+    cap - (cap / 16).max(1)
+}
+
+/// What a locked insert found.
+pub(crate) enum Insert {
+    /// Our record is now in the index.
+    Inserted,
+    /// An equal trace was already indexed; here is its body.
+    Existing(u32),
+    /// The table is full and no larger one is mapped.
+    NeedsTable,
+}
+
+#[repr(align(128))]
+pub(crate) struct Shard {
+    lock: SpinLock,
+    table: AtomicPtr<u8>,
+    spare: AtomicPtr<u8>,
+    retired: AtomicPtr<u8>,
+    len: AtomicUsize,
+    longest_probe: AtomicUsize,
+    retired_bytes: AtomicUsize,
+}
+
+/// Byte and slot figures of one shard, for `Stats`.
+#[derive(Default)]
+pub(crate) struct ShardFigures {
+    pub(crate) len: usize,
+    pub(crate) slots: usize,
+    pub(crate) table_bytes: usize,
+    pub(crate) spare_bytes: usize,
+    pub(crate) retired_bytes: usize,
+    pub(crate) longest_probe: usize,
+}
+
+#[inline]
+fn slot_value(key: u32, body: u32) -> u64 {
+    ((key as u64) << 32) | body as u64
+}
+
+impl Shard {
+    pub(crate) fn new(initial_slots: usize, budget: &Budget) -> Result<Shard, SaveError> {
+        let table = Table::map(initial_slots.trailing_zeros(), budget)?;
+        Ok(Shard {
+            lock: SpinLock::new(),
+            table: AtomicPtr::new(table.0.as_ptr()),
+            spare: AtomicPtr::new(core::ptr::null_mut()),
+            retired: AtomicPtr::new(core::ptr::null_mut()),
+            len: AtomicUsize::new(0),
+            longest_probe: AtomicUsize::new(0),
+            retired_bytes: AtomicUsize::new(0),
+        })
+    }
+
+    #[inline]
+    fn current(&self) -> Table {
+        // Acquire: pairs with the Release publication in `grow_into`, making the
+        // header and every copied slot visible.
+        Table::from_ptr(self.table.load(Ordering::Acquire)).expect("a shard always has a table")
+    }
+
+    /// Lock-free lookup. `equal(body)` compares the record named by `body` with the
+    /// trace being saved. A `None` may be stale (the table was being replaced); the
+    /// caller confirms it under the lock with [`insert`](Self::insert).
+    #[inline]
+    pub(crate) fn lookup(&self, key: u32, mut equal: impl FnMut(u32) -> bool) -> Option<u32> {
+        let table = self.current();
+        let slots = table.slots();
+        let mask = slots.len() - 1;
+        let mut i = key as usize & mask;
+        for _ in 0..slots.len() {
+            // Acquire: pairs with the Release store in `insert`, so the record the
+            // slot names is completely written before we compare it.
+            let v = slots[i].load(Ordering::Acquire);
+            if v == 0 {
+                return None;
+            }
+            if (v >> 32) as u32 == key && equal(v as u32) {
+                return Some(v as u32);
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    pub(crate) fn lock(&self) -> SpinGuard<'_> {
+        self.lock.lock()
+    }
+
+    pub(crate) fn try_lock_for(&self, spins: u32) -> Option<SpinGuard<'_>> {
+        self.lock.try_lock_for(spins)
+    }
+
+    /// Inserts `body` unless an equal trace is indexed. Runs under this shard's
+    /// lock (`_guard`). `publish` runs just before the slot store, so the record's
+    /// start bit is set before the index names it.
+    pub(crate) fn insert(
+        &self,
+        _guard: &SpinGuard<'_>,
+        key: u32,
+        body: u32,
+        mut equal: impl FnMut(u32) -> bool,
+        publish: impl FnOnce(),
+        budget: &Budget,
+    ) -> Insert {
+        let mut table = self.current();
+        let probes;
+        let slot = loop {
+            let slots = table.slots();
+            let mask = slots.len() - 1;
+            let mut i = key as usize & mask;
+            let mut n = 0usize;
+            // Relaxed is enough under the lock: every other writer stored before
+            // releasing it, and our Acquire of the lock made that visible.
+            let found = loop {
+                let v = slots[i].load(Ordering::Relaxed);
+                if v == 0 {
+                    break None;
+                }
+                if (v >> 32) as u32 == key && equal(v as u32) {
+                    break Some(v as u32);
+                }
+                i = (i + 1) & mask;
+                n += 1;
+            };
+            if let Some(existing) = found {
+                return Insert::Existing(existing);
+            }
+            let len = self.len.load(Ordering::Relaxed);
+            if len < grow_at(slots.len()) {
+                probes = n;
+                break &slots[i];
+            }
+            if self.grow(table, budget) {
+                table = self.current();
+                continue;
+            }
+            if len < hard_max(slots.len()) {
+                probes = n;
+                break &slots[i];
+            }
+            return Insert::NeedsTable;
+        };
+        publish();
+        // Release: the record and its start bit happen-before any reader that
+        // sees this slot.
+        slot.store(slot_value(key, body), Ordering::Release);
+        self.len.fetch_add(1, Ordering::Relaxed);
+        self.longest_probe.fetch_max(probes + 1, Ordering::Relaxed);
+        Insert::Inserted
+    }
+
+    /// Rehashes into the spare table, if one of the right size is mapped. Under the lock.
+    fn grow(&self, old: Table, budget: &Budget) -> bool {
+        let Some(new) = Table::from_ptr(self.spare.swap(core::ptr::null_mut(), Ordering::Acquire))
+        else {
+            return false;
+        };
+        if new.log2() <= old.log2() {
+            // A spare mapped for an earlier, smaller table: useless now.
+            let bytes = Table::bytes_for(new.log2());
+            // SAFETY: the spare was never published to readers; we own it.
+            unsafe { mapping::unmap(new.0) };
+            budget.refund(bytes);
+            return false;
+        }
+        let new_slots = new.slots();
+        let new_mask = new_slots.len() - 1;
+        for v in old
+            .slots()
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed))
+            .filter(|&v| v != 0)
+        {
+            let mut i = (v >> 32) as usize & new_mask;
+            while new_slots[i].load(Ordering::Relaxed) != 0 {
+                i = (i + 1) & new_mask;
+            }
+            new_slots[i].store(v, Ordering::Relaxed);
+        }
+        // Release: publishes the copied slots with the table.
+        self.table.store(new.0.as_ptr(), Ordering::Release);
+        self.retire(old, budget);
+        true
+    }
+
+    fn retire(&self, old: Table, budget: &Budget) {
+        let bytes = Table::bytes_for(old.log2());
+        old.retired_link()
+            .store(self.retired.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.retired.store(old.0.as_ptr(), Ordering::Relaxed);
+        let page = page_size();
+        // SAFETY: the table is mapped until the depot drops; every access to its
+        // slots is atomic (lookups and inserts above); the header page is kept.
+        unsafe { mapping::release_pages(old.0, page, bytes - page) };
+        budget.refund(bytes - page);
+        self.retired_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Maps the next table if this shard is past half its growth point and has no
+    /// spare. Called without the lock, only by callers that may map.
+    pub(crate) fn ensure_spare(&self, budget: &Budget) -> Result<(), SaveError> {
+        let table = self.current();
+        let cap = 1usize << table.log2();
+        if self.len.load(Ordering::Relaxed) < grow_at(cap) / 2
+            || !self.spare.load(Ordering::Relaxed).is_null()
+        {
+            return Ok(());
+        }
+        let spare = Table::map(table.log2() + 1, budget)?;
+        if self
+            .spare
+            .compare_exchange(
+                core::ptr::null_mut(),
+                spare.0.as_ptr(),
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            // SAFETY: never published; we own it.
+            unsafe { mapping::unmap(spare.0) };
+            budget.refund(Table::bytes_for(spare.log2()));
+        }
+        Ok(())
+    }
+
+    /// Whether an insert now could need a table this shard does not have.
+    pub(crate) fn wants_spare(&self) -> bool {
+        let cap = 1usize << self.current().log2();
+        self.len.load(Ordering::Relaxed) >= grow_at(cap) / 2
+            && self.spare.load(Ordering::Relaxed).is_null()
+    }
+
+    pub(crate) fn figures(&self) -> ShardFigures {
+        let table = self.current();
+        let spare = Table::from_ptr(self.spare.load(Ordering::Acquire));
+        ShardFigures {
+            len: self.len.load(Ordering::Relaxed),
+            slots: 1 << table.log2(),
+            table_bytes: Table::bytes_for(table.log2()),
+            spare_bytes: spare.map_or(0, |s| Table::bytes_for(s.log2())),
+            retired_bytes: self.retired_bytes.load(Ordering::Relaxed),
+            longest_probe: self.longest_probe.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for Shard {
+    fn drop(&mut self) {
+        let tables = [
+            self.table.load(Ordering::Acquire),
+            self.spare.load(Ordering::Acquire),
+        ];
+        for t in tables.into_iter().filter_map(Table::from_ptr) {
+            // SAFETY: `&mut self`: no reader or writer remains; each table is unmapped once.
+            unsafe { mapping::unmap(t.0) };
+        }
+        let mut next = Table::from_ptr(self.retired.load(Ordering::Acquire));
+        while let Some(t) = next {
+            next = Table::from_ptr(t.retired_link().load(Ordering::Relaxed));
+            // SAFETY: as above; the link was read before unmapping.
+            unsafe { mapping::unmap(t.0) };
+        }
+    }
+}
