@@ -3,9 +3,11 @@
 //! A depot with [`Config::tiny`] (4 KiB slabs, 8-slot index tables in 2 shards,
 //! one reserve slab, 16 frames per trace) runs random sequences of `save`,
 //! `save_with(NoWait)`, `fetch` of a saved handle, `refill`, and `fetch` of forged
-//! handles (random, or next to a real one). Frames come from a five-value
-//! alphabet and lengths from 0..=20, so repeats, shared prefixes and truncation
-//! are frequent and slab and index growth happen within a few dozen steps.
+//! handles (random, or next to a real one), plus bursts of generated traces
+//! saved one way or the other. Frames come from a five-value alphabet and
+//! lengths from 0..=20, so repeats, shared prefixes and truncation are frequent,
+//! and slab and index growth and an empty reserve happen within a few dozen
+//! steps. Each case also picks `tiny` as is, with no reserve, or with one shard.
 //!
 //! After every operation these properties must hold:
 //!
@@ -51,6 +53,28 @@ enum Op {
         pick: usize,
         delta: i16,
     },
+    /// `count` saves of generated traces `first..first + count` (distinct from
+    /// alphabet traces and from each other; repeated when bursts overlap), to
+    /// drain the reserve and grow slabs and index quickly.
+    Burst {
+        first: u8,
+        count: u8,
+        len: u8,
+        no_wait: bool,
+    },
+}
+
+/// The `i`-th generated trace of a burst, `len` frames long.
+fn burst_trace(i: usize, len: usize) -> Vec<usize> {
+    (0..len)
+        .map(|k| {
+            if k == 0 {
+                0xb000_0000 + i
+            } else {
+                ALPHABET[(i + k) % ALPHABET.len()]
+            }
+        })
+        .collect()
 }
 
 fn trace() -> impl Strategy<Value = Vec<usize>> {
@@ -66,6 +90,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Refill),
         1 => any::<u32>().prop_map(Op::FetchForged),
         1 => (any::<usize>(), any::<i16>()).prop_map(|(pick, delta)| Op::FetchNear { pick, delta }),
+        1 => (any::<u8>(), 8u8..48, 1u8..=20, any::<bool>())
+            .prop_map(|(first, count, len, no_wait)| Op::Burst { first, count, len, no_wait }),
     ]
 }
 
@@ -205,8 +231,8 @@ impl Model {
     }
 }
 
-fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let depot = StackDepot::with_config(Config::tiny()).expect("tiny");
+fn run(config: Config, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let depot = StackDepot::with_config(config).expect("valid config");
     let mut model = Model::default();
     let traces = |m: &Model| m.handles.keys().cloned().collect();
     for op in ops {
@@ -230,6 +256,21 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
             }
             Op::Refill => prop_assert_eq!(depot.refill(), Ok(())),
+            Op::Burst {
+                first,
+                count,
+                len,
+                no_wait,
+            } => {
+                let alloc = if no_wait {
+                    Alloc::NoWait
+                } else {
+                    Alloc::MayAlloc
+                };
+                for i in usize::from(first)..usize::from(first) + usize::from(count) {
+                    model.save(&depot, &burst_trace(i, usize::from(len)), alloc)?;
+                }
+            }
             Op::FetchForged(raw) => {
                 check_unvouched_fetch(&depot, raw, &traces(&model));
             }
@@ -251,7 +292,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
-    fn depot_behaves_like_a_map(ops in prop::collection::vec(op(), 1..120)) {
-        run(ops)?;
+    fn depot_behaves_like_a_map(variant in 0..3usize, ops in prop::collection::vec(op(), 1..120)) {
+        let config = match variant {
+            0 => Config::tiny(),
+            1 => Config::tiny().reserve_slabs(0),
+            _ => Config::tiny().index_shards(1),
+        };
+        run(config, ops)?;
     }
 }

@@ -7,14 +7,24 @@ use stackdepot::{Alloc, Config, SaveError, StackDepot};
 
 use crate::support::{SavedTraces, assert_stats_relations, distinct_trace, tiny_depot};
 
+/// What [`no_wait_until_refused`] saw.
+struct Drained {
+    /// New traces stored before the refusal.
+    stored: usize,
+    /// The refusal.
+    err: SaveError,
+    /// The trace that was refused.
+    refused: Vec<usize>,
+}
+
 /// Saves new max-length traces with `NoWait` until one fails, starting at id
-/// `next_id`. Returns the number stored and the failure. Asserts that no-wait
-/// saves never map memory, which bounds how many can succeed.
+/// `next_id`. Asserts that no-wait saves never map memory, which bounds how many
+/// can succeed, and that a refused trace is not stored.
 fn no_wait_until_refused(
     depot: &StackDepot,
     next_id: &mut u64,
     saved: &mut SavedTraces,
-) -> (usize, SaveError) {
+) -> Drained {
     let frames = depot.config().max_frames;
     let start = depot.stats();
     // No-wait saves never map, so they fit in what is mapped now; each record
@@ -32,7 +42,11 @@ fn no_wait_until_refused(
                     saved.by_trace.len() as u64,
                     "a refused no-wait save must not store its trace\n{stats}"
                 );
-                return (stored, e);
+                return Drained {
+                    stored,
+                    err: e,
+                    refused: trace,
+                };
             }
         }
         let now = depot.stats();
@@ -75,7 +89,11 @@ fn no_wait_runs_dry_then_recovers_after_refill() {
     let mut next_id = 0;
     let mut refusals = 0;
     for round in 0..5 {
-        let (stored, err) = no_wait_until_refused(&depot, &mut next_id, &mut saved);
+        let Drained {
+            stored,
+            err,
+            refused,
+        } = no_wait_until_refused(&depot, &mut next_id, &mut saved);
         assert_eq!(
             err,
             SaveError::NoReserve,
@@ -88,11 +106,12 @@ fn no_wait_runs_dry_then_recovers_after_refill() {
         );
         let stats = depot.stats();
         assert_eq!(stats.no_reserve, refusals, "{stats}");
-        // Asking again with the reserve still empty fails again, and is counted again.
-        let again = distinct_trace(next_id, depot.config().max_frames);
+        // Asking again for the same trace, with nothing refilled, fails again
+        // and is counted again.
         assert_eq!(
-            depot.save_with(&again, Alloc::NoWait),
-            Err(SaveError::NoReserve)
+            depot.save_with(&refused, Alloc::NoWait),
+            Err(SaveError::NoReserve),
+            "round {round}: the refused trace was accepted with nothing refilled"
         );
         refusals += 1;
         // Stored traces are still answered, without a reserve.
@@ -113,10 +132,9 @@ fn no_wait_runs_dry_then_recovers_after_refill() {
         assert_stats_relations(&stats, depot.config());
         // The refused trace can now be stored and gets a fresh handle.
         let h = depot
-            .save_with(&again, Alloc::NoWait)
-            .expect("no-wait save after refill");
-        saved.record(&again, h);
-        next_id += 1;
+            .save_with(&refused, Alloc::NoWait)
+            .unwrap_or_else(|e| panic!("round {round}: no-wait save after refill: {e:?}"));
+        saved.record(&refused, h);
     }
     saved.assert_all_fetch(&depot);
     let stats = depot.stats();
@@ -133,7 +151,7 @@ fn may_alloc_saves_never_fail_for_want_of_a_reserve() {
         let mut saved = SavedTraces::default();
         let mut next_id = 0;
         // Drain the reserve with no-wait saves, then save with MayAlloc.
-        let (_, err) = no_wait_until_refused(&depot, &mut next_id, &mut saved);
+        let err = no_wait_until_refused(&depot, &mut next_id, &mut saved).err;
         assert_eq!(err, SaveError::NoReserve);
         for id in 10_000..12_000u64 {
             let trace = distinct_trace(id, 1 + id as usize % max);
@@ -171,7 +189,7 @@ fn no_wait_hits_succeed_on_a_drained_depot_with_no_reserve_configured() {
         StackDepot::with_config(Config::tiny().reserve_slabs(0)).expect("reserve 0 is valid");
     let mut saved = SavedTraces::default();
     let mut next_id = 0;
-    let (_, err) = no_wait_until_refused(&depot, &mut next_id, &mut saved);
+    let err = no_wait_until_refused(&depot, &mut next_id, &mut saved).err;
     assert_eq!(err, SaveError::NoReserve);
     for _ in 0..3 {
         for (trace, &h) in &saved.by_trace {
