@@ -5,6 +5,7 @@
 //! operation (save of a stored trace, save of a new trace into a fresh store,
 //! fetch of a random id, and the hit and fetch loops on two threads at once).
 //! Ids are `BenchmarkId::new(store, size)` inside a group per operation.
+//! The `validator_*` groups measure the lock validator (see `validator.rs`).
 //!
 //! Run: `cargo bench -p stackdepot-benches -- --warm-up-time 1 --measurement-time 3`
 //! (filter with a trailing group or store name, e.g. `-- save_hit/stackdepot`).
@@ -16,12 +17,14 @@ mod fetch;
 mod save_hit;
 mod save_new;
 mod two_threads;
+mod validator;
 
 fn register(c: &mut Criterion) {
     save_hit::register(c);
     save_new::register(c);
     fetch::register(c);
     two_threads::register(c);
+    validator::register(c);
 }
 
 criterion_group!(benches, register);

@@ -11,6 +11,7 @@ pub mod fixture;
 pub mod measure;
 pub mod report;
 pub mod stores;
+pub mod validator;
 pub mod workload;
 
 pub use stores::{AnyStore, StoreKind, TraceStore};

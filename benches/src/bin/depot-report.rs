@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use stackdepot_benches::report::{self, Effort, Machine, Report};
+use stackdepot_benches::validator::GraphSpec;
 use stackdepot_benches::{SizeSpec, StoreKind};
 
 /// Measure stackdepot against Mutex<HashMap>, DashMap and lockdep's fixed array.
@@ -39,6 +40,15 @@ struct Args {
     /// Skip the mixed save stream (4M saves at KASAN size).
     #[arg(long)]
     no_stream: bool,
+    /// Skip the store comparison (synthetic sizes and small depot).
+    #[arg(long)]
+    no_stores: bool,
+    /// Skip the validator measurements.
+    #[arg(long)]
+    no_validator: bool,
+    /// Largest validator graph: full (10k/100k/1M), tenth, hundredth.
+    #[arg(long, default_value = "full")]
+    validator_scale: String,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -84,13 +94,35 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("depot-report: warning: debug build; run with --release for meaningful numbers");
     }
     let mut progress = |line: &str| eprintln!("  {line}");
+    let scales: &[GraphSpec] = match args.validator_scale.as_str() {
+        "full" => &GraphSpec::SCALES,
+        "tenth" => &GraphSpec::SCALES[..2],
+        "hundredth" => &GraphSpec::SCALES[..1],
+        other => {
+            return Err(format!(
+                "unknown validator scale {other:?} (full, tenth, hundredth)"
+            ));
+        }
+    };
     let mut sizes = Vec::new();
-    for spec in specs {
-        sizes.push(report::measure_size(spec, &kinds, effort, &mut progress)?);
+    let mut small = None;
+    if !args.no_stores {
+        for spec in specs {
+            sizes.push(report::measure_size(spec, &kinds, effort, &mut progress)?);
+        }
+        small = Some(report::small_depot_cost(&kinds)?);
     }
-    let small = Some(report::small_depot_cost(&kinds)?);
+    let validator = if args.no_validator {
+        None
+    } else {
+        Some(report::measure_validator(
+            effort.runs,
+            scales,
+            &mut progress,
+        ))
+    };
     machine.finish();
-    let goals = report::evaluate_goals(&sizes, small.as_ref());
+    let goals = report::evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
     let report = Report {
         machine,
         runs: effort.runs,
@@ -98,6 +130,7 @@ fn run(args: &Args) -> Result<(), String> {
         reference: StoreKind::MutexHashMap.name().to_string(),
         sizes,
         small,
+        validator,
         goals,
     };
     print!("{}", report::render(&report));

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{SizeReport, SmallDepotCost};
+use super::{SizeReport, SmallDepotCost, ValidatorReport};
 use crate::stores::StackDepotStore;
 
 /// Bytes a depot holding 2k traces may have mapped ("must not cost megabytes").
@@ -39,9 +39,21 @@ fn at_least(what: String, bound: f64, measured: f64) -> Goal {
     }
 }
 
-/// Checks the goals on the KASAN size (or, if absent, the largest size measured)
-/// and the small-depot cost.
-pub fn evaluate_goals(sizes: &[SizeReport], small: Option<&SmallDepotCost>) -> Vec<Goal> {
+/// Per-acquisition overhead of a validated mutex with a cached chain, in ns.
+pub const LOCK_OVERHEAD_LIMIT_NS: f64 = 50.0;
+
+/// Lowest acceptable ratio of cold event throughput at the largest graph to the
+/// smallest (100x fewer classes, dependencies and chains). Our reading of "no
+/// super-linear blow-up": per-event cost may grow (caches), but by far less than the graph.
+pub const SCALE_THROUGHPUT_FLOOR: f64 = 0.25;
+
+/// Checks the goals on the KASAN size (or, if absent, the largest size measured),
+/// the small-depot cost and the validator figures.
+pub fn evaluate_goals(
+    sizes: &[SizeReport],
+    small: Option<&SmallDepotCost>,
+    validator: Option<&ValidatorReport>,
+) -> Vec<Goal> {
     let mut goals = Vec::new();
     let size = sizes
         .iter()
@@ -92,6 +104,22 @@ pub fn evaluate_goals(sizes: &[SizeReport], small: Option<&SmallDepotCost>) -> V
             measured: small.depot_bytes_mapped as f64,
             met: small.depot_bytes_mapped < SMALL_DEPOT_LIMIT,
         });
+    }
+    if let Some(v) = validator {
+        goals.push(at_most(
+            "validated lock+unlock overhead vs parking_lot, cached chain (ns)".to_string(),
+            LOCK_OVERHEAD_LIMIT_NS,
+            v.overhead_ns,
+        ));
+        if let (Some(first), Some(last)) = (v.scale.first(), v.scale.last())
+            && v.scale.len() > 1
+        {
+            goals.push(at_least(
+                format!("cold events/s at {} / at {}", last.size, first.size),
+                SCALE_THROUGHPUT_FLOOR,
+                last.cold_mevents_per_s / first.cold_mevents_per_s,
+            ));
+        }
     }
     goals
 }

@@ -7,12 +7,16 @@ mod goals;
 pub mod machine;
 pub mod synthetic;
 mod table;
+pub mod validator;
 
 pub use figures::{StoreFigures, fill_ratios};
-pub use goals::{Goal, SMALL_DEPOT_LIMIT, evaluate_goals};
+pub use goals::{
+    Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_THROUGHPUT_FLOOR, SMALL_DEPOT_LIMIT, evaluate_goals,
+};
 pub use machine::Machine;
 pub use synthetic::{Effort, SizeReport, SmallDepotCost, measure_size, small_depot_cost};
 pub use table::render;
+pub use validator::{ValidatorReport, measure_validator};
 
 use serde::Serialize;
 
@@ -31,6 +35,8 @@ pub struct Report {
     pub sizes: Vec<SizeReport>,
     /// The small-depot fixed cost.
     pub small: Option<SmallDepotCost>,
+    /// The validator's figures.
+    pub validator: Option<ValidatorReport>,
     /// The goals checked against these numbers.
     pub goals: Vec<Goal>,
 }

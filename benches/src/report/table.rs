@@ -116,6 +116,62 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(out);
     }
+    if let Some(v) = &r.validator {
+        let _ = writeln!(out, "== validator: ns per lock+unlock, chain cached");
+        let _ = writeln!(
+            out,
+            "{:<14} {:>10} {:>12}",
+            "mutex", "one lock", "two nested"
+        );
+        for ((name, single), (_, nested)) in v.single_ns.iter().zip(&v.nested_ns) {
+            let _ = writeln!(out, "{name:<14} {single:>10.1} {nested:>12.1}");
+        }
+        let _ = writeln!(
+            out,
+            "lockdep-graph overhead over parking_lot: {:.1} ns per lock+unlock",
+            v.overhead_ns
+        );
+        let _ = writeln!(
+            out,
+            "new dependency (event API, classes known): {:.0} ns; tracing-mutex new edge: {:.0} ns",
+            v.new_dependency_ns, v.tracing_mutex_new_edge_ns
+        );
+        let _ = writeln!(
+            out,
+            "{:<14} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>22}",
+            "graph",
+            "classes",
+            "deps",
+            "chains",
+            "events",
+            "cold Mev/s",
+            "warm Mev/s",
+            "validator cls/deps/chn"
+        );
+        for s in &v.scale {
+            let _ = writeln!(
+                out,
+                "{:<14} {:>8} {:>8} {:>9} {:>10} {:>10.2} {:>10.2} {:>22}{}",
+                s.size,
+                s.classes,
+                s.dependencies,
+                s.chains,
+                s.events,
+                s.cold_mevents_per_s,
+                s.warm_mevents_per_s,
+                format!(
+                    "{}/{}/{}",
+                    s.validator_classes, s.validator_dependencies, s.validator_chains
+                ),
+                if s.findings > 0 {
+                    format!("  {} FINDINGS (unexpected)", s.findings)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = writeln!(out);
+    }
     if !r.goals.is_empty() {
         let _ = writeln!(out, "== goals");
         for g in &r.goals {

@@ -55,7 +55,7 @@ fn goals_use_the_kasan_size_and_report_misses() {
     let mut good = stores.clone();
     good[1] = figures("stackdepot", 1.0, 1.0, 1.0).with_scaling(0.5, 0.5);
     fill_ratios(&mut good);
-    let goals = evaluate_goals(&[size("rfc", good), size("kasan", stores)], None);
+    let goals = evaluate_goals(&[size("rfc", good), size("kasan", stores)], None, None);
     let met = |what: &str| {
         goals
             .iter()
