@@ -80,7 +80,9 @@ impl LockMeta {
     /// not own a [`Held`] (a reentrant mutex reports only its outermost level).
     #[inline]
     pub(crate) fn report_acquire(&self, mode: Mode, opts: AcquireOpts, trylock: bool) {
-        report_acquire(self.validator(), self.instance(), mode, opts, trylock);
+        let (validator, lock) = (self.validator(), self.instance());
+        let opts = AcquireOpts { trylock, ..opts };
+        validator.acquire(thread_key_for(validator), lock, mode, opts, Trace::Capture);
     }
 
     /// Reports a release of this lock by the calling thread (the pair of
@@ -108,20 +110,6 @@ impl Drop for LockMeta {
     }
 }
 
-/// Reports an acquisition of `lock` by the calling thread; the stack is captured by the
-/// validator only if it needs one.
-#[inline]
-fn report_acquire(
-    validator: &'static Validator,
-    lock: LockInstance,
-    mode: Mode,
-    opts: AcquireOpts,
-    trylock: bool,
-) {
-    let opts = AcquireOpts { trylock, ..opts };
-    validator.acquire(thread_key_for(validator), lock, mode, opts, Trace::Capture);
-}
-
 /// One reported acquisition, owned by a guard: dropping it reports the release.
 ///
 /// Guards declare it as their first field so that the release is reported before the real
@@ -138,26 +126,45 @@ pub(crate) struct Held {
     reported: bool,
 }
 
+// The stack the validator captures starts at the function that calls `Validator::acquire`, so
+// the functions below call it directly, with no helper in between: a trace shows
+// `Held::before_blocking` and the wrapper's entry point above the user's code. (Forcing these
+// inline would not help: the symboliser names an address after its innermost inlined function,
+// which would print the wrapper's name on the user's frame.)
 impl Held {
     /// Reports a blocking acquisition. Call it before blocking on the real lock, so that an
     /// inversion is reported even when it is about to deadlock.
+    ///
+    /// The token exists only once the report has returned: a panicking sink (the validator
+    /// undoes the acquisition then) unwinds without a token, hence without a release.
     #[inline]
     pub(crate) fn before_blocking(meta: &LockMeta, mode: Mode, opts: AcquireOpts) -> Held {
-        Held::reported(meta, mode, opts, false)
+        let (validator, lock) = (meta.validator(), meta.instance());
+        validator.acquire(thread_key_for(validator), lock, mode, opts, Trace::Capture);
+        Held {
+            validator,
+            lock,
+            mode,
+            opts,
+            reported: true,
+        }
     }
 
     /// Reports a successful try acquisition: held, but never a new dependency.
     #[inline]
     pub(crate) fn after_try(meta: &LockMeta, mode: Mode, opts: AcquireOpts) -> Held {
-        Held::reported(meta, mode, opts, true)
-    }
-
-    #[inline]
-    fn reported(meta: &LockMeta, mode: Mode, opts: AcquireOpts, trylock: bool) -> Held {
-        // The token exists only once the report has returned: a panicking sink unwinds
-        // without a token, hence without reporting a release of its own.
         let (validator, lock) = (meta.validator(), meta.instance());
-        report_acquire(validator, lock, mode, opts, trylock);
+        let try_opts = AcquireOpts {
+            trylock: true,
+            ..opts
+        };
+        validator.acquire(
+            thread_key_for(validator),
+            lock,
+            mode,
+            try_opts,
+            Trace::Capture,
+        );
         Held {
             validator,
             lock,
@@ -169,6 +176,11 @@ impl Held {
 
     pub(crate) fn lock(&self) -> LockInstance {
         self.lock
+    }
+
+    /// Whether the validator currently sees the lock held by this token.
+    pub(crate) fn is_reported(&self) -> bool {
+        self.reported
     }
 
     /// Reports the release without giving up the token (a condition-variable wait, `unlocked`,
@@ -184,18 +196,15 @@ impl Held {
     /// Reports that the lock is being taken again, in the same mode, by a blocking acquisition.
     #[inline]
     pub(crate) fn report_reacquire(&mut self) {
-        self.report_acquire(false);
-    }
-
-    #[inline]
-    fn report_acquire(&mut self, trylock: bool) {
-        report_acquire(self.validator, self.lock, self.mode, self.opts, trylock);
+        let opts = self.opts;
+        self.validator.acquire(
+            thread_key_for(self.validator),
+            self.lock,
+            self.mode,
+            opts,
+            Trace::Capture,
+        );
         self.reported = true;
-    }
-
-    /// Whether the validator currently sees the lock held by this token.
-    pub(crate) fn is_reported(&self) -> bool {
-        self.reported
     }
 
     /// Re-reports the held lock in another mode (upgrade, downgrade): a release, then an
@@ -204,7 +213,18 @@ impl Held {
     pub(crate) fn change_mode(&mut self, mode: Mode, may_block: bool) {
         self.report_release();
         self.mode = mode;
-        self.report_acquire(!may_block);
+        let opts = AcquireOpts {
+            trylock: !may_block,
+            ..self.opts
+        };
+        self.validator.acquire(
+            thread_key_for(self.validator),
+            self.lock,
+            mode,
+            opts,
+            Trace::Capture,
+        );
+        self.reported = true;
     }
 }
 

@@ -82,16 +82,68 @@ fn abba_across_two_threads_is_a_circular_dependency_with_captured_traces() {
         "{:?}",
         finding.locks
     );
-    // The stored traces are real captured stacks: symbolised, they name the closures above.
-    assert!(
-        finding
-            .report
-            .contains("abba_across_two_threads_is_a_circular_dependency_with_captured_traces"),
-        "{}",
-        finding.report
-    );
+    // The dependency a -> b is printed with its two traces (where b was taken, and where the
+    // held a was taken): real captured stacks, stored in the validator's depot.
+    let (next, prev) = dependency_traces(&finding.report, "-> #1");
     let depot = v.depot().expect("the default store is a depot");
-    assert!(depot.stats().traces >= 2, "{}", depot.stats());
+    for frames in [&next, &prev] {
+        assert!(frames.len() >= 3, "{}", finding.report);
+        assert!(frames.iter().all(|&ip| ip != 0));
+        let traces = depot.stats().traces;
+        let handle = depot
+            .save(frames)
+            .expect("saving a stored trace again is a dedup hit");
+        assert_eq!(
+            depot.stats().traces,
+            traces,
+            "the printed trace was not in the depot"
+        );
+        assert_eq!(depot.fetch(handle), Some(frames.as_slice()));
+    }
+    assert_ne!(next, prev);
+    // Symbolised, both name the test's closure (the trace starts in the wrapper's lock call).
+    let block = &finding.report
+        [finding.report.find("-> #1").unwrap()..finding.report.find("-> #0").unwrap()];
+    assert_eq!(
+        block
+            .matches("abba_across_two_threads_is_a_circular_dependency_with_captured_traces")
+            .count(),
+        2,
+        "{block}"
+    );
+}
+
+/// The frames of the two traces printed under a dependency header (`-> #1 ...:`): the
+/// acquisition of the new lock, then (after `-- while holding`) that of the held one.
+fn dependency_traces(report: &str, header: &str) -> (Vec<usize>, Vec<usize>) {
+    let start = report
+        .find(header)
+        .unwrap_or_else(|| panic!("no {header:?} in\n{report}"));
+    let (mut next, mut prev, mut after_holding) = (Vec::new(), Vec::new(), false);
+    for line in report[start..].lines().skip(1) {
+        let line = line.trim();
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with("-- while holding") {
+            after_holding = true;
+            continue;
+        }
+        let Some(hex) = line
+            .strip_prefix("0x")
+            .and_then(|rest| rest.split_whitespace().next())
+        else {
+            continue;
+        };
+        let ip =
+            usize::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("bad frame line {line:?}"));
+        if after_holding {
+            prev.push(ip)
+        } else {
+            next.push(ip)
+        }
+    }
+    (next, prev)
 }
 
 #[test]
