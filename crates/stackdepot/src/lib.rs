@@ -34,3 +34,6 @@ pub use stats::Stats;
 mod capture;
 #[cfg(feature = "capture")]
 pub use capture::{capture, write_trace};
+
+#[cfg(all(test, loom))]
+mod loom_model;
