@@ -1,1 +1,10 @@
-//! Shared code for the examples.
+//! Examples and workloads for `stackdepot` and `lockdep-graph`.
+//!
+//! - [`scenario`]: a seeded generator of the lockdep event stream of the desktop session that
+//!   overflowed lockdep's 2^19-word stack-trace array in the March 2026 RFC;
+//! - [`sdw1`]: the SDW1 trace-workload file format (reader, writer, builder);
+//! - [`workload`]: SDW1 workloads for the depot benches (RFC size, KASAN-like) and from the scenario.
+
+pub mod scenario;
+pub mod sdw1;
+pub mod workload;
