@@ -191,3 +191,33 @@ fn no_wait_saves_and_hits_do_not_allocate_tiny_config() {
     // refusal path runs armed too.
     assert_alloc_free(Config::tiny(), 200, 30);
 }
+
+#[test]
+fn capture_and_no_wait_capture_and_save_do_not_allocate() {
+    let depot = StackDepot::new();
+    // No warm-up: `capture` is documented not to allocate, first call included.
+    let depot_ref = &depot;
+    let (n, first, again, calls) = thread::scope(|s| {
+        s.spawn(move || {
+            let mut buf = [0usize; 64];
+            let ((n, first, again), calls) = count_allocations(|| {
+                let n = stackdepot::capture(&mut buf, 0);
+                let mut saves = [Err(SaveError::Empty); 2];
+                for slot in &mut saves {
+                    *slot = depot_ref.capture_and_save(0, Alloc::NoWait);
+                }
+                (n, saves[0], saves[1])
+            });
+            (n, first, again, calls)
+        })
+        .join()
+        .expect("armed thread panicked")
+    });
+    assert!(n > 0);
+    let h = first.expect("a fresh default depot has room for a no-wait save");
+    assert_eq!(again, Ok(h), "the same call site, so the same trace");
+    assert_eq!(
+        calls, 0,
+        "capture / capture_and_save(NoWait) called the global allocator {calls} times"
+    );
+}

@@ -101,7 +101,7 @@ fn assert_exact_dedup(depot: &StackDepot, family: &[Vec<usize>]) {
 fn equal_contents_from_different_buffers_get_one_handle() {
     let depot = StackDepot::new();
     let a = vec![0x10usize, 0x20, 0x30];
-    let b: Vec<usize> = a.iter().copied().collect();
+    let b: Vec<usize> = a.to_vec();
     let c = [0x10usize, 0x20, 0x30];
     let ha = depot.save(&a).expect("save a");
     assert_eq!(depot.save(&b), Ok(ha));

@@ -168,3 +168,23 @@ fn zero_is_not_a_handle() {
         Some(u32::MAX)
     );
 }
+
+#[test]
+fn every_slab_index_is_safe_at_its_edges() {
+    // Each addressable slab index, at the offsets around its start and end, with
+    // and without caller bits: most name slabs that were never mapped.
+    for (config, n) in [(Config::tiny(), 300), (Config::default(), 300)] {
+        let depot = StackDepot::with_config(config).expect("config");
+        let saved = fill(&depot, n, 61);
+        let traces = saved.trace_set();
+        let layout = depot.layout();
+        for slab in 0..layout.max_slabs() as u32 {
+            let base = slab << layout.slab_shift();
+            for offset in [0, 1, 2, layout.offset_mask()] {
+                check_unvouched_fetch(&depot, base | offset, &traces);
+                check_unvouched_fetch(&depot, base | offset | layout.caller_mask(), &traces);
+            }
+        }
+        saved.assert_all_fetch(&depot);
+    }
+}

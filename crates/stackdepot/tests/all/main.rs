@@ -4,6 +4,7 @@
 
 mod alloc_free;
 mod caller_bits;
+mod capture_and_print;
 mod config_errors;
 mod dedup;
 mod edge;
