@@ -640,3 +640,36 @@ fn debug_aliases_follow_debug_assertions() {
         cfg!(debug_assertions)
     );
 }
+
+#[test]
+fn unsized_data_and_auto_traits_match_parking_lot() {
+    let v = validator();
+    let sized = Mutex::with_validator(v, [1, 2, 3]);
+    let unsized_ref: &Mutex<[i32]> = &sized;
+    unsized_ref.lock()[0] = 4;
+    assert_eq!(*unsized_ref.lock(), [4, 2, 3]);
+
+    fn send_sync<T: Send + Sync + ?Sized>() {}
+    fn sync<T: Sync + ?Sized>() {}
+    send_sync::<Mutex<u32>>();
+    send_sync::<FairMutex<u32>>();
+    send_sync::<RwLock<u32>>();
+    send_sync::<RecursiveRwLock<u32>>();
+    send_sync::<ReentrantMutex<u32>>();
+    send_sync::<Condvar>();
+    sync::<MutexGuard<'static, u32>>();
+    sync::<RwLockWriteGuard<'static, u32>>();
+    // parking_lot's guards (without its `send_guard` feature) must be released on the thread
+    // that took them; so must these, or the release would be reported for the wrong thread.
+    // `<G as AmbiguousIfSend<_>>::check()` compiles only when G is not Send: with a Send G both
+    // impls apply and the `_` is ambiguous.
+    trait AmbiguousIfSend<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+    <MutexGuard<'static, u32> as AmbiguousIfSend<_>>::check();
+    <RwLockWriteGuard<'static, u32> as AmbiguousIfSend<_>>::check();
+    <lockdep_graph::wrappers::ReentrantMutexGuard<'static, u32> as AmbiguousIfSend<_>>::check();
+    <parking_lot::MutexGuard<'static, u32> as AmbiguousIfSend<_>>::check();
+}
