@@ -256,3 +256,60 @@ fn fetchers_read_while_writers_insert() {
     });
     assert_eq!(depot.stats().traces, n as u64);
 }
+
+#[test]
+fn concurrent_refills_while_saving() {
+    // Every thread alternates new saves with `refill`, so refills race each other
+    // for the same reserve slots and the same shards' next index tables.
+    for config in [
+        Config::tiny(),
+        Config::tiny().index_shards(1).reserve_slabs(4),
+    ] {
+        let depot = StackDepot::with_config(config).expect("config");
+        let threads = 6;
+        let per_thread = 400;
+        let max = depot.config().max_frames;
+        let barrier = Barrier::new(threads);
+        let results: Vec<(Vec<usize>, Handle)> = thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (depot, barrier) = (&depot, &barrier);
+                    s.spawn(move || {
+                        let mut out = Vec::with_capacity(per_thread);
+                        barrier.wait();
+                        for i in 0..per_thread {
+                            // Threads share half their traces with the next thread.
+                            let id = (t * per_thread + i) / 2 * 2 + (t % 2);
+                            let trace = crate::support::distinct_trace(id as u64, 1 + id % max);
+                            let alloc = if i % 3 == 0 {
+                                Alloc::NoWait
+                            } else {
+                                Alloc::MayAlloc
+                            };
+                            match depot.save_with(&trace, alloc) {
+                                Ok(h) => out.push((trace, h)),
+                                Err(SaveError::NoReserve | SaveError::Contended)
+                                    if alloc == Alloc::NoWait => {}
+                                Err(e) => panic!("thread {t} {alloc:?}: {e:?}"),
+                            }
+                            depot.refill().expect("refill without a cap");
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("worker panicked"))
+                .collect()
+        });
+        let mut saved = crate::support::SavedTraces::default();
+        for (trace, h) in &results {
+            saved.record(trace, *h);
+        }
+        saved.assert_all_fetch(&depot);
+        let stats = depot.stats();
+        assert_eq!(stats.traces, saved.by_trace.len() as u64, "{stats}");
+        assert_stats_relations(&stats, depot.config());
+    }
+}
