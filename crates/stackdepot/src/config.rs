@@ -36,7 +36,7 @@ pub struct Config {
     pub caller_bits: u32,
     /// Independent dedup-index shards (a power of two, 1..=256). Default 16.
     pub index_shards: usize,
-    /// Slots of each shard's first index table (a power of two, at least 8). Default 1024.
+    /// Slots of each shard's first index table (a power of two, at least 8). Default 256 (one page).
     pub initial_index_slots: usize,
 }
 
@@ -171,7 +171,7 @@ impl Default for Config {
             reserve_slabs: 4,
             caller_bits: Self::DEFAULT_CALLER_BITS,
             index_shards: 16,
-            initial_index_slots: 1024,
+            initial_index_slots: 256,
         }
     }
 }

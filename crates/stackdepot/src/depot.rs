@@ -597,11 +597,57 @@ mod tests {
         (0..len).map(|f| 0xffff_0000 + i * 131 + f * 7).collect()
     }
 
+    /// Stacks shaped like kernel ones: a few shared outer paths (syscall entry,
+    /// worker loops), varied inner frames, lengths spread around `mean`.
+    fn kernel_like(i: usize, mean: usize) -> Vec<usize> {
+        let mut x = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as usize
+        };
+        let len = mean - 6 + next() % 13;
+        let outer = next() % 8;
+        (0..len)
+            .map(|f| {
+                if f + 6 >= len {
+                    0xffff_ffff_8100_0000 + outer * 0x1000 + f * 16
+                } else {
+                    0xffff_ffff_8200_0000 + (next() % 20_000) * 16
+                }
+            })
+            .collect()
+    }
+
+    /// Issue requirement: on the RFC's overflow point (22 080 traces of ~20.7
+    /// frames) the bytes used, index included, stay within 1.15x of lockdep's packed
+    /// array (8 bytes per frame + 24 per trace).
+    #[test]
+    #[cfg_attr(miri, ignore = "22k traces are too slow under Miri")]
+    fn rfc_workload_memory_within_bound_of_lockdep_array() {
+        let depot = StackDepot::new();
+        let mut lockdep_bytes = 0u64;
+        for i in 0..22_080 {
+            let t = kernel_like(i, 21);
+            depot.save(&t).unwrap();
+            lockdep_bytes += 24 + 8 * t.len() as u64;
+        }
+        let s = depot.stats();
+        assert_eq!(s.traces, 22_080);
+        let ratio = s.bytes_used as f64 / lockdep_bytes as f64;
+        assert!(ratio <= 1.15, "depot uses {ratio:.3}x lockdep's array: {s}");
+        assert!(
+            s.bytes_wasted * 50 < s.bytes_used,
+            "slab-boundary waste over 2%: {s}"
+        );
+    }
+
     #[test]
     fn saves_dedups_and_fetches_across_growth() {
         let depot = StackDepot::with_config(Config::tiny()).unwrap();
         let mut handles = Vec::new();
-        for i in 0..3000 {
+        for i in 0..if cfg!(miri) { 200 } else { 3000 } {
             let t = trace(i, 1 + i % 16);
             let h = depot.save(&t).unwrap();
             handles.push((h, t));
@@ -611,10 +657,10 @@ mod tests {
             assert_eq!(depot.save(t).unwrap(), *h);
         }
         let s = depot.stats();
-        assert_eq!(s.traces, 3000);
-        assert_eq!(s.dedup_hits, 3000);
-        assert!(s.slabs > 10, "{s}");
-        assert!(s.index_slots >= 3000, "{s}");
+        assert_eq!(s.traces, handles.len() as u64);
+        assert_eq!(s.dedup_hits, handles.len() as u64);
+        assert!(s.slabs > 5, "{s}");
+        assert!(s.index_slots >= handles.len() as u64, "{s}");
         assert!(s.bytes_index_retired > 0, "index tables were replaced: {s}");
     }
 
