@@ -23,11 +23,11 @@ pub(crate) fn register(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(kind.name(), spec.name), |b| {
                 let f = fixture(spec);
                 let filled = &f.stores[k];
-                let len = f.order.len();
+                let len = f.input.len();
                 b.iter_custom(|iters| {
                     let s = next_start(&mut start, iters, len);
                     with_store!(&filled.store, store => run_concurrent(THREADS, |t| {
-                        black_box(save_ops(store, &f.traces, &f.order, s + t * len / THREADS, iters));
+                        black_box(save_ops(store, &f.input, s + t * len / THREADS, iters));
                     }))
                 });
             });

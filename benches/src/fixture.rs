@@ -5,9 +5,15 @@ use crate::measure::populate;
 use crate::stores::{AnyStore, StoreKind};
 use crate::workload::{SizeSpec, TraceSet, random_indices};
 
-/// Random trace indices walked by hit loops (and, mapped to ids, by fetch loops).
-/// 2^20 entries: long enough that a loop never settles into a cached pattern.
+/// Random trace indices walked by fetch loops (mapped to ids) and, gathered into
+/// [`Fixture::input`], by hit loops. 2^20 entries: long enough that a loop never
+/// settles into a cached pattern.
 pub const ORDER_LEN: usize = 1 << 20;
+
+/// Traces gathered into the hit loops' sequential input: the first `INPUT_LEN`
+/// of the random order (about 48 MB at KASAN size: larger than the caches, so
+/// each pass finds the store's data cold again, and streamed by the prefetcher).
+pub const INPUT_LEN: usize = 1 << 18;
 
 /// A store holding every trace of a size, with the ids it returned.
 pub struct FilledStore {
@@ -27,6 +33,8 @@ pub struct Fixture {
     pub traces: TraceSet,
     /// Random trace indices ([`ORDER_LEN`] of them).
     pub order: Vec<u32>,
+    /// The traces of `order[..INPUT_LEN]` back to back: the hit loops' input.
+    pub input: TraceSet,
     /// One filled store per kind asked for, in that order.
     pub stores: Vec<FilledStore>,
 }
@@ -37,6 +45,7 @@ impl Fixture {
     pub fn build(spec: SizeSpec, kinds: &[StoreKind]) -> Result<Fixture, String> {
         let traces = spec.generate();
         let order = random_indices(traces.len(), ORDER_LEN, spec.seed ^ 0x0bde_7001);
+        let input = traces.gather(&order[..INPUT_LEN.min(order.len())]);
         let mut stores = Vec::with_capacity(kinds.len());
         for &kind in kinds {
             stores.push(fill(kind, &traces, &order)?);
@@ -45,6 +54,7 @@ impl Fixture {
             spec,
             traces,
             order,
+            input,
             stores,
         })
     }

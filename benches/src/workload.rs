@@ -154,6 +154,29 @@ impl TraceSet {
         out
     }
 
+    /// The traces named by `indices`, copied back to back in that order: what a
+    /// saver "has in hand", read sequentially instead of gathered at random.
+    pub fn gather(&self, indices: &[u32]) -> TraceSet {
+        let mut out = TraceSet::new();
+        let frames: usize = indices.iter().map(|&i| self.get(i as usize).len()).sum();
+        out.frames.reserve(frames);
+        out.starts.reserve(indices.len());
+        for &i in indices {
+            out.push(self.get(i as usize));
+        }
+        out
+    }
+
+    /// Replaces the contents with the traces named by `indices` (reusing the buffers).
+    pub fn gather_into(&mut self, from: &TraceSet, indices: &[u32]) {
+        self.frames.clear();
+        self.starts.clear();
+        self.starts.push(0);
+        for &i in indices {
+            self.push(from.get(i as usize));
+        }
+    }
+
     /// Iterates over the traces in order.
     pub fn iter(&self) -> impl Iterator<Item = &[usize]> + '_ {
         (0..self.len()).map(move |i| self.get(i))
