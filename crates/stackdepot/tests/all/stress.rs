@@ -313,3 +313,80 @@ fn concurrent_refills_while_saving() {
         assert_stats_relations(&stats, depot.config());
     }
 }
+
+#[test]
+fn no_wait_saves_of_stored_traces_succeed_while_the_index_grows() {
+    // "A trace already stored is always answered", also for `NoWait`, also while
+    // other threads insert new traces and every shard's table is being replaced
+    // (64 shards of 8 slots: hundreds of table replacements).
+    for config in [Config::tiny(), Config::tiny().index_shards(64)] {
+        no_wait_hits_during_growth(config);
+    }
+}
+
+fn no_wait_hits_during_growth(config: Config) {
+    let depot = StackDepot::with_config(config).expect("config");
+    let max = depot.config().max_frames;
+    let stored: Vec<(Vec<usize>, Handle)> = (0..200u64)
+        .map(|id| {
+            let t = crate::support::distinct_trace(id, 1 + id as usize % max);
+            let h = depot.save(&t).expect("save");
+            (t, h)
+        })
+        .collect();
+    let writers_done = AtomicBool::new(false);
+    let (depot, stored, writers_done) = (&depot, &stored, &writers_done);
+    let failures: Vec<String> = thread::scope(|s| {
+        let writers: Vec<_> = (0..2u64)
+            .map(|w| {
+                s.spawn(move || {
+                    for id in 0..4_000u64 {
+                        let t = crate::support::distinct_trace(
+                            1_000_000 * (w + 1) + id,
+                            1 + id as usize % max,
+                        );
+                        depot.save(&t).expect("MayAlloc save without a cap");
+                    }
+                })
+            })
+            .collect();
+        let readers: Vec<_> = (0..2)
+            .map(|r| {
+                s.spawn(move || {
+                    let mut failures = Vec::new();
+                    loop {
+                        let last = writers_done.load(Ordering::Acquire);
+                        for (t, h) in stored.iter() {
+                            let got = depot.save_with(t, Alloc::NoWait);
+                            if got != Ok(*h) {
+                                failures.push(format!(
+                                    "reader {r}: {h:?} re-saved with NoWait gave {got:?}"
+                                ));
+                            }
+                        }
+                        if last {
+                            break;
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().expect("writer panicked");
+        }
+        writers_done.store(true, Ordering::Release);
+        readers
+            .into_iter()
+            .flat_map(|r| r.join().expect("reader panicked"))
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} no-wait re-saves of stored traces failed, first: {:?}",
+        failures.len(),
+        failures.first()
+    );
+    let stats = depot.stats();
+    assert_eq!(stats.traces, 200 + 2 * 4_000, "{stats}");
+}
