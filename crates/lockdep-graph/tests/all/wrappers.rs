@@ -102,6 +102,11 @@ fn abba_across_two_threads_is_a_circular_dependency_with_captured_traces() {
     }
     assert_ne!(next, prev);
     // Symbolised, both name the test's closure (the trace starts in the wrapper's lock call).
+    // Optimised builds inline the closure into std's thread start, so only debug builds (what
+    // the wrappers are for) name it.
+    if !cfg!(debug_assertions) {
+        return;
+    }
     let block = &finding.report
         [finding.report.find("-> #1").unwrap()..finding.report.find("-> #0").unwrap()];
     assert_eq!(
