@@ -5,7 +5,7 @@ use core::ops::{Deref, DerefMut};
 
 use lock_api::{
     RawRwLock, RawRwLockDowngrade, RawRwLockFair, RawRwLockTimed, RawRwLockUpgrade,
-    RawRwLockUpgradeDowngrade, RawRwLockUpgradeFair,
+    RawRwLockUpgradeDowngrade, RawRwLockUpgradeFair, RawRwLockUpgradeTimed,
 };
 
 use super::class::LockClass;
@@ -767,6 +767,91 @@ impl<'a, R: RawRwLockReadMode + RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a>
             held,
             rwlock,
             inner: lock_api::RwLockUpgradableReadGuard::downgrade(inner),
+        }
+    }
+
+    /// Upgrades to a write lock (waiting for the readers to leave), runs `f` on the data, and
+    /// downgrades back. Reported as [`upgrade`](Self::upgrade) then a try acquisition back in
+    /// upgradable mode.
+    pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+        self.held.change_mode(Mode::Write, true);
+        let ret = self.inner.with_upgraded(f);
+        self.held.change_mode(UPGRADABLE_MODE, false);
+        ret
+    }
+
+    /// Like [`with_upgraded`](Self::with_upgraded) if no other reader holds the lock (then
+    /// reported as a try write acquisition); otherwise returns `None` and reports nothing.
+    pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
+        let held = &mut self.held;
+        let ret = self.inner.try_with_upgraded(|data| {
+            held.change_mode(Mode::Write, false);
+            f(data)
+        });
+        if ret.is_some() {
+            self.held.change_mode(UPGRADABLE_MODE, false);
+        }
+        ret
+    }
+}
+
+impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> GenericRwLockUpgradableReadGuard<'a, R, T> {
+    /// Tries to upgrade until `timeout` has passed. It may wait, so it is reported like
+    /// [`upgrade`](Self::upgrade); a timeout is reported as a return to upgradable mode (a try
+    /// acquisition).
+    pub fn try_upgrade_for(
+        s: Self,
+        timeout: R::Duration,
+    ) -> Result<GenericRwLockWriteGuard<'a, R, T>, Self> {
+        let GenericRwLockUpgradableReadGuard {
+            mut held,
+            rwlock,
+            inner,
+        } = s;
+        held.change_mode(Mode::Write, true);
+        match lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout) {
+            Ok(inner) => Ok(GenericRwLockWriteGuard {
+                held,
+                rwlock,
+                inner,
+            }),
+            Err(inner) => {
+                held.change_mode(UPGRADABLE_MODE, false);
+                Err(GenericRwLockUpgradableReadGuard {
+                    held,
+                    rwlock,
+                    inner,
+                })
+            }
+        }
+    }
+
+    /// Tries to upgrade until `timeout` is reached; reported as
+    /// [`try_upgrade_for`](Self::try_upgrade_for).
+    pub fn try_upgrade_until(
+        s: Self,
+        timeout: R::Instant,
+    ) -> Result<GenericRwLockWriteGuard<'a, R, T>, Self> {
+        let GenericRwLockUpgradableReadGuard {
+            mut held,
+            rwlock,
+            inner,
+        } = s;
+        held.change_mode(Mode::Write, true);
+        match lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, timeout) {
+            Ok(inner) => Ok(GenericRwLockWriteGuard {
+                held,
+                rwlock,
+                inner,
+            }),
+            Err(inner) => {
+                held.change_mode(UPGRADABLE_MODE, false);
+                Err(GenericRwLockUpgradableReadGuard {
+                    held,
+                    rwlock,
+                    inner,
+                })
+            }
         }
     }
 }
