@@ -512,10 +512,9 @@ fn upgrade_and_downgrade_keep_the_reports_balanced() {
     let mut upgradable = lock.upgradable_read();
     upgradable.with_upgraded(|value| *value += 1);
     assert_eq!(upgradable.try_with_upgraded(|value| *value), Some(3));
-    let upgradable =
-        RwLockUpgradableReadGuard::try_upgrade_for(upgradable, Duration::from_secs(10))
-            .expect("no readers");
-    drop(upgradable);
+    let write = RwLockUpgradableReadGuard::try_upgrade_for(upgradable, Duration::from_secs(10))
+        .expect("no readers");
+    drop(write);
     assert!(v.findings().is_empty(), "{:?}", v.findings());
 
     // Still held after a downgrade, as a (non-recursive) reader: reading again is reported.
