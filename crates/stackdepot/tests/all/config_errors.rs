@@ -186,30 +186,51 @@ fn initial_index_slots_must_be_a_power_of_two_of_at_least_eight() {
 
 #[test]
 fn memory_cap_below_the_starting_footprint_is_refused() {
-    for base in bases() {
+    // Configs whose starting footprint differs: index tables larger than a page,
+    // many shards, no reserve. Every config is checked and all problems reported.
+    let configs = [
+        Config::default(),
+        Config::tiny(),
+        Config::tiny().reserve_slabs(0),
+        Config::tiny().initial_index_slots(4096),
+        Config::default().index_shards(256),
+    ];
+    let mut problems = Vec::new();
+    for base in configs {
+        let mut reported = Vec::new();
         for cap in [0usize, 1, 4096, base.slab_size] {
             match refused(base.clone().memory_cap(Some(cap))) {
                 ConfigError::MemoryCap { cap: c, min } => {
                     assert_eq!(c, cap);
                     assert!(min > cap);
-                    // The reported minimum is itself enough to start.
-                    let depot = StackDepot::with_config(base.clone().memory_cap(Some(min)))
-                        .unwrap_or_else(|e| {
-                            panic!("the reported minimum cap {min} must be accepted: {e}")
-                        });
-                    assert!(
-                        StackDepot::with_config(base.clone().memory_cap(Some(min - 1))).is_err(),
-                        "one byte below the reported minimum {min} must be refused"
-                    );
-                    let stats = depot.stats();
-                    assert!(stats.bytes_mapped <= min as u64, "{stats}");
+                    reported.push(min);
                 }
                 other => panic!("memory_cap {cap}: expected MemoryCap, got {other:?}"),
             }
         }
+        let min = reported[0];
+        assert!(
+            reported.iter().all(|&m| m == min),
+            "the starting footprint does not depend on the cap asked for: {reported:?}"
+        );
+        // The reported minimum is "the smallest cap this config can start with".
+        match StackDepot::with_config(base.clone().memory_cap(Some(min))) {
+            Ok(depot) => {
+                let stats = depot.stats();
+                assert!(stats.bytes_mapped <= min as u64, "{stats}");
+            }
+            Err(e) => problems.push(format!(
+                "{base:?}: a small cap is refused with min {min}, but a cap of {min} fails: {e}"
+            )),
+        }
+        assert!(
+            StackDepot::with_config(base.clone().memory_cap(Some(min - 1))).is_err(),
+            "one byte below the reported minimum {min} must be refused"
+        );
         assert!(StackDepot::with_config(base.clone().memory_cap(Some(usize::MAX))).is_ok());
         assert!(StackDepot::with_config(base.memory_cap(None)).is_ok());
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod dedup;
 mod edge;
 mod fetch;
 mod forged_handles;
+mod layout;
 mod llvm_cases;
 mod memory_cap;
 mod model;
