@@ -16,7 +16,7 @@ pub(crate) const EVENTS_PER_HOUR: f64 = 200_000.0;
 /// number of code paths seen grows like `hour^DISCOVERY_EXPONENT` (a session keeps finding new
 /// paths, ever more slowly). The rate does not depend on `scale`, which makes the number of
 /// paths (and traces) proportional to the number of events.
-pub(crate) const DISCOVERY_RATE: f64 = 0.0232;
+pub(crate) const DISCOVERY_RATE: f64 = 0.0262;
 /// Growth exponent of the number of distinct code paths over time.
 pub(crate) const DISCOVERY_EXPONENT: f64 = 0.7;
 

@@ -77,7 +77,12 @@ impl PlantedInversion {
 
     /// Whether `findings` contain a circular-dependency report naming both planted classes.
     pub fn is_reported_in(&self, findings: &[Finding]) -> bool {
-        findings.iter().any(|f| {
+        self.report_in(findings).is_some()
+    }
+
+    /// The circular-dependency finding naming both planted classes, if any.
+    pub fn report_in<'f>(&self, findings: &'f [Finding]) -> Option<&'f Finding> {
+        findings.iter().find(|f| {
             f.kind == FindingKind::CircularDependency
                 && f.locks.iter().any(|l| l == &self.first.name)
                 && f.locks.iter().any(|l| l == &self.second.name)
