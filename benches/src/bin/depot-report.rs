@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p stackdepot-benches --bin depot-report -- [--quick] [--json out.json]
+//! cargo run --release -p stackdepot-benches --bin depot-report -- --sdw1 kasan.sdw1 [--sdw1 rfc.sdw1]
 //! ```
 
 use std::path::PathBuf;
@@ -49,6 +50,11 @@ struct Args {
     /// Largest validator graph: full (10k/100k/1M), tenth, hundredth.
     #[arg(long, default_value = "full")]
     validator_scale: String,
+    /// Replay these SDW1 workload files through every store instead of the synthetic
+    /// sizes and the validator (repeatable). A store that returns different ids for one
+    /// trace, or fetches a trace wrong, is an error (exit status 1).
+    #[arg(long, value_name = "FILE")]
+    sdw1: Vec<PathBuf>,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -106,7 +112,12 @@ fn run(args: &Args) -> Result<(), String> {
     };
     let mut sizes = Vec::new();
     let mut small = None;
-    if !args.no_stores {
+    let mut sdw1 = Vec::new();
+    let sdw1_mode = !args.sdw1.is_empty();
+    for path in &args.sdw1 {
+        sdw1.push(report::replay_file(path, &kinds, effort, &mut progress)?);
+    }
+    if !args.no_stores && !sdw1_mode {
         for spec in specs {
             sizes.push(report::measure_size(spec, &kinds, effort, &mut progress)?);
         }
@@ -122,7 +133,10 @@ fn run(args: &Args) -> Result<(), String> {
         ))
     };
     machine.finish();
-    let goals = report::evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
+    let mut goals = report::evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
+    for f in &sdw1 {
+        goals.extend(report::store_goals(&f.file, &f.stores));
+    }
     let report = Report {
         machine,
         runs: effort.runs,
@@ -131,6 +145,7 @@ fn run(args: &Args) -> Result<(), String> {
         sizes,
         small,
         validator,
+        sdw1,
         goals,
     };
     print!("{}", report::render(&report));

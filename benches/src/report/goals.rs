@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{SizeReport, SmallDepotCost, ValidatorReport};
+use super::{SizeReport, SmallDepotCost, StoreFigures, ValidatorReport};
 use crate::stores::StackDepotStore;
 
 /// Bytes a depot holding 2k traces may have mapped ("must not cost megabytes").
@@ -59,43 +59,8 @@ pub fn evaluate_goals(
         .iter()
         .find(|s| s.size == "kasan")
         .or_else(|| sizes.iter().max_by_key(|s| s.traces));
-    if let Some(size) = size
-        && let Some(d) = size
-            .stores
-            .iter()
-            .find(|f| f.store == StackDepotStore::NAME)
-    {
-        let n = &size.size;
-        goals.push(at_most(
-            format!("save hit, ratio vs mutex-hashmap ({n})"),
-            0.45,
-            d.hit_ratio,
-        ));
-        goals.push(at_most(
-            format!("save new, ratio vs mutex-hashmap ({n})"),
-            0.25,
-            d.insert_ratio,
-        ));
-        goals.push(at_most(
-            format!("fetch, ratio vs mutex-hashmap ({n})"),
-            0.3,
-            d.fetch_ratio,
-        ));
-        goals.push(at_least(
-            format!("save hit, {} threads / 1 thread ({n})", d.threads),
-            1.8,
-            d.hit_scaling,
-        ));
-        goals.push(at_least(
-            format!("fetch, {} threads / 1 thread ({n})", d.threads),
-            1.8,
-            d.fetch_scaling,
-        ));
-        goals.push(at_most(
-            format!("bytes per stored frame, index included ({n})"),
-            9.5,
-            d.bytes_per_frame,
-        ));
+    if let Some(size) = size {
+        goals.extend(store_goals(&size.size, &size.stores));
     }
     if let Some(small) = small {
         goals.push(Goal {
@@ -122,4 +87,45 @@ pub fn evaluate_goals(
         }
     }
     goals
+}
+
+/// The per-store goals (ratios, scaling, bytes per frame) for the depot's entry in
+/// `stores`, labelled with `label` (a size or a file name).
+pub fn store_goals(label: &str, stores: &[StoreFigures]) -> Vec<Goal> {
+    let Some(d) = stores.iter().find(|f| f.store == StackDepotStore::NAME) else {
+        return Vec::new();
+    };
+    let n = label;
+    vec![
+        at_most(
+            format!("save hit, ratio vs mutex-hashmap ({n})"),
+            0.45,
+            d.hit_ratio,
+        ),
+        at_most(
+            format!("save new, ratio vs mutex-hashmap ({n})"),
+            0.25,
+            d.insert_ratio,
+        ),
+        at_most(
+            format!("fetch, ratio vs mutex-hashmap ({n})"),
+            0.3,
+            d.fetch_ratio,
+        ),
+        at_least(
+            format!("save hit, {} threads / 1 thread ({n})", d.threads),
+            1.8,
+            d.hit_scaling,
+        ),
+        at_least(
+            format!("fetch, {} threads / 1 thread ({n})", d.threads),
+            1.8,
+            d.fetch_scaling,
+        ),
+        at_most(
+            format!("bytes per stored frame, index included ({n})"),
+            9.5,
+            d.bytes_per_frame,
+        ),
+    ]
 }

@@ -5,6 +5,7 @@
 mod figures;
 mod goals;
 pub mod machine;
+pub mod sdw1_replay;
 pub mod synthetic;
 mod table;
 pub mod validator;
@@ -12,8 +13,10 @@ pub mod validator;
 pub use figures::{StoreFigures, fill_ratios};
 pub use goals::{
     Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_THROUGHPUT_FLOOR, SMALL_DEPOT_LIMIT, evaluate_goals,
+    store_goals,
 };
 pub use machine::Machine;
+pub use sdw1_replay::{Sdw1Report, replay_file};
 pub use synthetic::{Effort, SizeReport, SmallDepotCost, measure_size, small_depot_cost};
 pub use table::render;
 pub use validator::{ValidatorReport, measure_validator};
@@ -37,6 +40,8 @@ pub struct Report {
     pub small: Option<SmallDepotCost>,
     /// The validator's figures.
     pub validator: Option<ValidatorReport>,
+    /// SDW1 workload files replayed (`--sdw1`).
+    pub sdw1: Vec<Sdw1Report>,
     /// The goals checked against these numbers.
     pub goals: Vec<Goal>,
 }

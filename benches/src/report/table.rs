@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{Report, StoreFigures};
 
 /// Renders the report as aligned text tables.
 pub fn render(r: &Report) -> String {
@@ -39,64 +39,30 @@ pub fn render(r: &Report) -> String {
             s.stream_hit_ratio * 100.0,
             s.input_only_ns
         );
+        store_tables(&mut out, &s.stores);
+        let _ = writeln!(out, "(throughput in million operations per second)\n");
+    }
+    for f in &r.sdw1 {
         let _ = writeln!(
             out,
-            "{:<14} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6}",
-            "store", "hit ns", "x", "new ns", "x", "fetch ns", "x", "mixed ns", "x"
+            "== sdw1 {}: {} traces ({} saved), {} events ({:.1}% hits), mean depth {:.1}; {}",
+            f.file,
+            f.summary.traces,
+            f.referenced_traces,
+            f.summary.events,
+            f.summary.hit_ratio * 100.0,
+            f.summary.mean_depth,
+            if f.verified {
+                "every id fetched its exact trace in every store"
+            } else {
+                "NOT VERIFIED"
+            }
         );
-        for f in &s.stores {
-            let (mixed, mixed_x) = match (f.stream_ns, f.stream_ratio) {
-                (Some(ns), Some(x)) => (format!("{ns:.1}"), format!("{x:.2}")),
-                (Some(ns), None) => (format!("{ns:.1}"), "-".into()),
-                _ => ("-".into(), "-".into()),
-            };
-            let _ = writeln!(
-                out,
-                "{:<14} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9} {:>6}",
-                f.store,
-                f.hit_ns,
-                f.hit_ratio,
-                f.insert_ns,
-                f.insert_ratio,
-                f.fetch_ns,
-                f.fetch_ratio,
-                mixed,
-                mixed_x
-            );
-        }
-        let t = s.stores.first().map_or(2, |f| f.threads);
         let _ = writeln!(
             out,
-            "\n{:<14} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6} {:>12} {:>7} {:>12}  detail",
-            "store",
-            "hit 1t",
-            format!("hit {t}t"),
-            "scale",
-            "fetch 1t",
-            format!("fetch {t}t"),
-            "scale",
-            "bytes used",
-            "B/frame",
-            "bytes mapped"
+            "(\"new\": each saved trace once into a fresh store; \"mixed\": the whole file into a fresh store)"
         );
-        for f in &s.stores {
-            let _ = writeln!(
-                out,
-                "{:<14} {:>9.2} {:>9.2} {:>6.2} {:>9.2} {:>9.2} {:>6.2} {:>12} {:>7.2} {:>12}  {}",
-                f.store,
-                f.hit_mops_1t,
-                f.hit_mops_mt,
-                f.hit_scaling,
-                f.fetch_mops_1t,
-                f.fetch_mops_mt,
-                f.fetch_scaling,
-                f.bytes_used,
-                f.bytes_per_frame,
-                f.bytes_mapped
-                    .map_or_else(|| "-".to_string(), |b| b.to_string()),
-                f.detail
-            );
-        }
+        store_tables(&mut out, &f.stores);
         let _ = writeln!(out, "(throughput in million operations per second)\n");
     }
     if let Some(small) = &r.small {
@@ -186,4 +152,66 @@ pub fn render(r: &Report) -> String {
         }
     }
     out
+}
+
+/// The two per-store tables: latencies with ratios, then scaling and memory.
+fn store_tables(out: &mut String, stores: &[StoreFigures]) {
+    let _ = writeln!(
+        out,
+        "{:<14} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6}",
+        "store", "hit ns", "x", "new ns", "x", "fetch ns", "x", "mixed ns", "x"
+    );
+    for f in stores {
+        let (mixed, mixed_x) = match (f.stream_ns, f.stream_ratio) {
+            (Some(ns), Some(x)) => (format!("{ns:.1}"), format!("{x:.2}")),
+            (Some(ns), None) => (format!("{ns:.1}"), "-".into()),
+            _ => ("-".into(), "-".into()),
+        };
+        let _ = writeln!(
+            out,
+            "{:<14} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9} {:>6}",
+            f.store,
+            f.hit_ns,
+            f.hit_ratio,
+            f.insert_ns,
+            f.insert_ratio,
+            f.fetch_ns,
+            f.fetch_ratio,
+            mixed,
+            mixed_x
+        );
+    }
+    let t = stores.first().map_or(2, |f| f.threads);
+    let _ = writeln!(
+        out,
+        "\n{:<14} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6} {:>12} {:>7} {:>12}  detail",
+        "store",
+        "hit 1t",
+        format!("hit {t}t"),
+        "scale",
+        "fetch 1t",
+        format!("fetch {t}t"),
+        "scale",
+        "bytes used",
+        "B/frame",
+        "bytes mapped"
+    );
+    for f in stores {
+        let _ = writeln!(
+            out,
+            "{:<14} {:>9.2} {:>9.2} {:>6.2} {:>9.2} {:>9.2} {:>6.2} {:>12} {:>7.2} {:>12}  {}",
+            f.store,
+            f.hit_mops_1t,
+            f.hit_mops_mt,
+            f.hit_scaling,
+            f.fetch_mops_1t,
+            f.fetch_mops_mt,
+            f.fetch_scaling,
+            f.bytes_used,
+            f.bytes_per_frame,
+            f.bytes_mapped
+                .map_or_else(|| "-".to_string(), |b| b.to_string()),
+            f.detail
+        );
+    }
 }
