@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::handle::{HandleLayout, WORD};
+use crate::index::Table;
 use crate::slab::header_words;
 
 /// How a [`StackDepot`](crate::StackDepot) is sized.
@@ -131,10 +132,7 @@ impl Config {
         )?;
         let slab_words = self.slab_size / WORD;
         let max_record_words = slab_words - header_words(slab_words);
-        if self.max_frames == 0
-            || self.max_frames + 1 > max_record_words
-            || self.max_frames > u32::MAX as usize
-        {
+        if self.max_frames == 0 || self.max_frames >= max_record_words {
             return Err(ConfigError::MaxFrames {
                 max_frames: self.max_frames,
                 fits: max_record_words.saturating_sub(1),
@@ -153,12 +151,25 @@ impl Config {
             return Err(ConfigError::IndexSlots(self.initial_index_slots));
         }
         if let Some(cap) = self.memory_cap {
-            let min = self.slab_size * (1 + self.reserve_slabs) + page * (1 + self.index_shards);
+            let min = self.min_memory_cap();
             if cap < min {
                 return Err(ConfigError::MemoryCap { cap, min });
             }
         }
         Ok(layout)
+    }
+
+    /// The smallest [`memory_cap`](Self::memory_cap) this config can start with:
+    /// the first page of the slab directory, every shard's first index table, the
+    /// reserve, and one slab to store a trace in. (Directory pages beyond the first,
+    /// 8 bytes per slab, are not charged to the cap.)
+    pub fn min_memory_cap(&self) -> usize {
+        let table = Table::bytes_for(self.initial_index_slots.trailing_zeros());
+        let tables = self.index_shards.saturating_mul(table);
+        let slabs = self
+            .slab_size
+            .saturating_mul(self.reserve_slabs.saturating_add(1));
+        page_size().saturating_add(tables).saturating_add(slabs)
     }
 }
 

@@ -38,6 +38,7 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::budget::Budget;
+use crate::config::page_size;
 use crate::counters::{Counters, Outcome, Tally};
 use crate::directory::Directory;
 use crate::handle::WORD;
@@ -98,17 +99,13 @@ impl StackDepot {
         };
         let budget = Budget::new(config.memory_cap);
         let cap = config.memory_cap.unwrap_or(0);
+        let min = config.min_memory_cap();
         let map_err = |e: SaveError| match e {
             SaveError::MapFailed(kind) => ConfigError::Map(kind),
-            _ => ConfigError::MemoryCap {
-                cap,
-                min: cap.saturating_add(1),
-            },
+            _ => ConfigError::MemoryCap { cap, min },
         };
         let directory = Directory::new(max_slabs).map_err(|e| ConfigError::Map(e.kind()))?;
-        budget
-            .charge(directory.resident_bytes(max_slabs.min(1 << 20)))
-            .map_err(map_err)?;
+        budget.charge(page_size()).map_err(map_err)?;
         let shards = (0..config.index_shards)
             .map(|_| Shard::new(config.initial_index_slots, &budget))
             .collect::<Result<Box<[Shard]>, SaveError>>()

@@ -38,10 +38,10 @@ const LOG2_AT: usize = 24;
 /// A mapped table; the header page is never released, so `log2` stays readable
 /// for as long as the depot lives, even after the table is retired.
 #[derive(Clone, Copy)]
-struct Table(NonNull<u8>);
+pub(crate) struct Table(NonNull<u8>);
 
 impl Table {
-    fn bytes_for(log2: u32) -> usize {
+    pub(crate) fn bytes_for(log2: u32) -> usize {
         (HEADER_BYTES + (8usize << log2)).next_multiple_of(page_size())
     }
 
@@ -323,9 +323,10 @@ impl Shard {
             )
             .is_err()
         {
-            // SAFETY: never published; we own it.
+            let bytes = Table::bytes_for(spare.log2());
+            // SAFETY: never published; we own it. Nothing reads it after this.
             unsafe { mapping::unmap(spare.0) };
-            budget.refund(Table::bytes_for(spare.log2()));
+            budget.refund(bytes);
         }
         Ok(())
     }
