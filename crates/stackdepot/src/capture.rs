@@ -59,8 +59,13 @@ pub fn write_trace(
                 first = false;
                 if let Some(name) = sym.name() {
                     let _ = write!(out, " {name:#}");
-                    if let Some(addr) = sym.addr() {
-                        let off = ip.wrapping_sub(addr as usize);
+                    // Some symbolizers report the symbol's address unrelocated; only
+                    // print an offset that is plausibly inside the function.
+                    if let Some(off) = sym
+                        .addr()
+                        .and_then(|a| ip.checked_sub(a as usize))
+                        .filter(|&o| o < 1 << 20)
+                    {
                         let _ = write!(out, "+{off:#x}");
                     }
                 }

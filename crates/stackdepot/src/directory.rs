@@ -15,16 +15,29 @@ use crate::config::page_size;
 use crate::slab::Slab;
 
 pub(crate) struct Directory {
-    map: MmapMut,
+    /// Base of `_map`, taken once through `as_mut_ptr` so that it carries write
+    /// permission (a pointer derived from `&MmapMut` would be read-only).
+    base: NonNull<AtomicPtr<u8>>,
     len: usize,
+    _map: MmapMut,
 }
+
+// SAFETY: the directory is an array of atomics in a mapping it owns; `base` is only
+// a cached address into that mapping.
+unsafe impl Send for Directory {}
+// SAFETY: as above: all shared access goes through the atomics.
+unsafe impl Sync for Directory {}
 
 impl Directory {
     pub(crate) fn new(len: usize) -> std::io::Result<Directory> {
         let bytes = (len * core::mem::size_of::<AtomicPtr<u8>>()).next_multiple_of(page_size());
+        let mut map = MmapMut::map_anon(bytes)?;
+        let base = NonNull::new(map.as_mut_ptr().cast::<AtomicPtr<u8>>())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::Other))?;
         Ok(Directory {
-            map: MmapMut::map_anon(bytes)?,
+            base,
             len,
+            _map: map,
         })
     }
 
@@ -38,7 +51,7 @@ impl Directory {
         debug_assert!(i < self.len);
         // SAFETY: i < len, and the mapping holds `len` pointer-sized, pointer-aligned
         // (page-aligned base) zero-initialised words, accessed only atomically.
-        unsafe { &*self.map.as_ptr().cast::<AtomicPtr<u8>>().add(i) }
+        unsafe { &*self.base.as_ptr().add(i) }
     }
 
     /// The slab at `i`, if installed. `Acquire`: the slab's contents written before
