@@ -7,14 +7,18 @@ use super::run::{Comparison, StoreRun};
 
 /// Lays out `blocks` (each a `label: value` per line, like /proc/lockdep_stats) as one table:
 /// one row per label (in first-seen order), one column per block, `-` where a block lacks it.
+/// "[max: unlimited]" is dropped to keep the columns narrow; real maxima stay.
 pub fn side_by_side(headers: &[&str], blocks: &[String]) -> String {
     let parsed: Vec<Vec<(String, String)>> = blocks
         .iter()
         .map(|b| {
             b.lines()
-                .filter_map(|l| {
-                    l.split_once(':')
-                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| {
+                    (
+                        k.trim().to_string(),
+                        v.replace("[max: unlimited]", "").trim().to_string(),
+                    )
                 })
                 .collect()
         })
@@ -27,7 +31,13 @@ pub fn side_by_side(headers: &[&str], blocks: &[String]) -> String {
             }
         }
     }
-    let width = 22;
+    let width = parsed
+        .iter()
+        .flat_map(|p| p.iter().map(|(_, v)| v.len()))
+        .chain(headers.iter().map(|h| h.len()))
+        .max()
+        .unwrap_or(0)
+        + 3;
     let label_w = labels.iter().map(|l| l.len()).max().unwrap_or(0).max(10) + 2;
     let mut out = format!(" {:<label_w$}", "");
     for h in headers {

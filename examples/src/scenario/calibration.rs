@@ -45,8 +45,6 @@ pub(crate) const SUBSYSTEMS: usize = 32;
 pub(crate) const MIN_SUBSYSTEMS: usize = 2;
 /// Families each subsystem owns.
 pub(crate) const FAMILIES_PER_SUBSYSTEM: usize = 12;
-/// Floor on core (shared) families for small scales.
-pub(crate) const MIN_CORE_FAMILIES: usize = 6;
 /// Chance that a lock site takes a core class rather than one of its subsystem's.
 pub(crate) const CORE_SITE_PROBABILITY: f64 = 0.35;
 /// Popularity skew of subsystems, of families inside a subsystem, of core families and of the

@@ -74,9 +74,9 @@ impl ClassUniverse {
         };
         let mut taken: HashMap<String, u32> = HashMap::new();
 
-        let n_core = ((names::CORE_CLASSES.len() as f64 * scale).round() as usize)
-            .clamp(cal::MIN_CORE_FAMILIES, names::CORE_CLASSES.len());
-        for &(name, outer) in &names::CORE_CLASSES[..n_core] {
+        // The core is the same kernel at every scale: shrinking it would make every subsystem
+        // share fewer core locks, so dependencies (and traces) would shrink faster than `scale`.
+        for &(name, outer) in names::CORE_CLASSES {
             let rank = if outer {
                 rng.random_range(0.0..0.2)
             } else {
