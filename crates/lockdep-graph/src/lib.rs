@@ -2,13 +2,21 @@
 //!
 //! (Crate documentation is being written.)
 
+mod chain_cache;
 mod class_key;
 mod config;
+mod engine;
+mod fast_hash;
 mod finding;
 pub mod fixed_store;
+mod graph;
+mod held;
 mod jhash;
 mod lock_event;
+mod registry;
+mod report;
 mod stats;
+mod trace_store;
 mod validator;
 
 pub mod replay;

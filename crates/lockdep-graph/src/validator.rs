@@ -1,46 +1,84 @@
-//! The validator (interim surface; the engine is being written).
+//! The validator: public API and plumbing (locks, sinks, statistics). The lockdep algorithm
+//! itself (acquire, validate, release) lives in `engine.rs`.
 
-use std::sync::Arc;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
+use stackdepot::StackDepot;
 
+use crate::engine::{EventTrace, Pending, stack_anchor};
+use crate::graph::Graph;
+use crate::held::ThreadState;
+use crate::registry::{Registry, ThreadSlot};
+use crate::trace_store::{DepotStore, FixedStore, TraceStore, refill_if_needed};
 use crate::{
     AcquireOpts, ClassKey, Finding, LockInstance, Mode, Sink, StoreKind, ThreadKey, Trace,
     ValidatorConfig, ValidatorStats,
 };
 
-/// The lock-dependency validator. `Send + Sync`; one per scope (see [`Validator::global`]).
+/// Counters of threads that have exited (their state is gone).
+#[derive(Default)]
+pub(crate) struct Retired {
+    pub(crate) acquisitions: u64,
+    pub(crate) chain_cache_hits: u64,
+    pub(crate) max_depth: u64,
+}
+
+/// The lock-dependency validator. `Send + Sync`: share it (`&'static`, `Arc`) between the
+/// threads whose locking it checks.
+///
+/// Events come in through [`acquire`](Self::acquire), [`release`](Self::release),
+/// [`init`](Self::init), [`drop_lock`](Self::drop_lock) and
+/// [`thread_exit`](Self::thread_exit); findings are recorded (see
+/// [`findings`](Self::findings)) and delivered to the configured [`Sink`].
 pub struct Validator {
-    store: StoreKind,
-    depot: Option<Arc<stackdepot::StackDepot>>,
-    enabled: AtomicBool,
-    findings: Mutex<Vec<Finding>>,
-    _sink: Sink,
+    pub(crate) store_kind: StoreKind,
+    pub(crate) depot: Option<Arc<StackDepot>>,
+    pub(crate) refill: Arc<AtomicBool>,
+    pub(crate) sink: Sink,
+    pub(crate) enabled: AtomicBool,
+    /// lockdep's `debug_locks`.
+    pub(crate) validating: AtomicBool,
+    pub(crate) chains: crate::chain_cache::ChainCache,
+    pub(crate) registry: Registry,
+    pub(crate) graph: Mutex<Graph>,
+    pub(crate) findings: Mutex<Vec<Finding>>,
+    pub(crate) finding_total: AtomicU64,
+    pub(crate) retired: Mutex<Retired>,
 }
 
 impl Validator {
     /// A validator with its own empty graph.
     pub fn new(config: ValidatorConfig) -> Validator {
-        let depot = match config.store {
-            StoreKind::Depot => Some(
-                config
-                    .depot
-                    .unwrap_or_else(|| Arc::new(stackdepot::StackDepot::new())),
-            ),
-            StoreKind::Fixed { .. } => None,
+        let refill = Arc::new(AtomicBool::new(false));
+        let (depot, store): (Option<Arc<StackDepot>>, Box<dyn TraceStore>) = match config.store {
+            StoreKind::Depot => {
+                let depot = config.depot.unwrap_or_else(|| Arc::new(StackDepot::new()));
+                (
+                    Some(depot.clone()),
+                    Box::new(DepotStore::new(depot, refill.clone())),
+                )
+            }
+            StoreKind::Fixed { bits } => (None, Box::new(FixedStore::new(bits))),
         };
         Validator {
-            store: config.store,
+            store_kind: config.store,
             depot,
+            refill,
+            sink: config.sink,
             enabled: AtomicBool::new(true),
+            validating: AtomicBool::new(true),
+            chains: crate::chain_cache::ChainCache::new(),
+            registry: Registry::new(),
+            graph: Mutex::new(Graph::new(store)),
             findings: Mutex::new(Vec::new()),
-            _sink: config.sink,
+            finding_total: AtomicU64::new(0),
+            retired: Mutex::new(Retired::default()),
         }
     }
 
-    /// The process-wide validator (Depot store, Stderr sink), created on first use.
+    /// The process-wide validator (Depot store, [`Sink::Stderr`]), created on first use.
     pub fn global() -> &'static Validator {
         static GLOBAL: OnceLock<Validator> = OnceLock::new();
         GLOBAL.get_or_init(|| {
@@ -51,69 +89,295 @@ impl Validator {
         })
     }
 
-    /// Names a class (idempotent; the last name wins).
-    pub fn register_class(&self, _key: ClassKey, _name: &str) {}
-    /// Names a thread for reports.
-    pub fn set_thread_name(&self, _thread: ThreadKey, _name: &str) {}
-    /// A lock was acquired.
+    /// Names a class for reports. Idempotent; a later different name replaces the earlier
+    /// one. A class never named prints as `class#<hex key>`; several keys with one name print
+    /// as `name`, `name#2`, ... (lockdep's `name_version`). Names survive [`reset`](Self::reset).
+    pub fn register_class(&self, key: ClassKey, name: &str) {
+        self.graph.lock().register_name(key, name);
+    }
+
+    /// Names a thread for reports (`name/<thread key>`); the default name is `thread`.
+    pub fn set_thread_name(&self, thread: ThreadKey, name: &str) {
+        self.with_thread(thread, true, |ts| ts.name = Some(name.to_owned()));
+    }
+
+    /// `thread` acquired `lock` in `mode` (for a blocking lock, report it right before
+    /// blocking, as lockdep does, so a deadlock is reported before it happens).
+    ///
+    /// On the hot path — the thread's class cache knows the class and the held-stack sequence
+    /// was validated before — this takes no global lock and saves no trace.
+    #[inline(never)]
     pub fn acquire(
         &self,
-        _thread: ThreadKey,
-        _lock: LockInstance,
-        _mode: Mode,
-        _opts: AcquireOpts,
-        _trace: Trace<'_>,
+        thread: ThreadKey,
+        lock: LockInstance,
+        mode: Mode,
+        opts: AcquireOpts,
+        trace: Trace<'_>,
     ) {
+        if !self.active() {
+            return;
+        }
+        let mut pending = Pending::default();
+        let mut ev = EventTrace::new(trace, stack_anchor());
+        let panics = matches!(self.sink, Sink::Panic);
+        self.with_thread(thread, true, |ts| {
+            let depth = ts.held.len();
+            self.acquire_event(ts, thread, lock, mode, opts, &mut ev, &mut pending);
+            if panics && !pending.findings.is_empty() {
+                // The caller unwinds out of its lock call and never holds the lock: undo.
+                ts.undo_acquire(depth, &lock);
+            }
+        });
+        self.finish(pending);
     }
-    /// A lock was released.
-    pub fn release(&self, _thread: ThreadKey, _lock: LockInstance, _trace: Trace<'_>) {}
-    /// A lock is (re)initialised.
-    pub fn init(&self, _thread: ThreadKey, _lock: LockInstance, _trace: Trace<'_>) {}
-    /// A lock's memory goes away.
-    pub fn drop_lock(&self, _thread: ThreadKey, _lock: LockInstance, _trace: Trace<'_>) {}
-    /// A thread ends.
-    pub fn thread_exit(&self, _thread: ThreadKey, _trace: Trace<'_>) {}
-    /// Turns event processing on or off.
+
+    /// `thread` released `lock`. Releasing a lock that is not on top of the held stack is
+    /// legal: the locks above it are re-validated (lockdep's `reacquire_held_locks`).
+    /// Releasing a lock the thread does not hold is reported (`BadUnlockBalance`).
+    #[inline(never)]
+    pub fn release(&self, thread: ThreadKey, lock: LockInstance, trace: Trace<'_>) {
+        if !self.active() {
+            return;
+        }
+        let mut pending = Pending::default();
+        let mut ev = EventTrace::new(trace, stack_anchor());
+        self.with_thread(thread, true, |ts| {
+            self.release_event(ts, thread, lock, &mut ev, &mut pending)
+        });
+        self.finish(pending);
+    }
+
+    /// `lock` is (re)initialised; if any thread holds it, that is reported (`HeldLockFreed`).
+    #[inline(never)]
+    pub fn init(&self, thread: ThreadKey, lock: LockInstance, trace: Trace<'_>) {
+        self.check_not_held(thread, lock, trace, "initialising");
+    }
+
+    /// `lock`'s memory goes away; if any thread holds it, that is reported (`HeldLockFreed`).
+    #[inline(never)]
+    pub fn drop_lock(&self, thread: ThreadKey, lock: LockInstance, trace: Trace<'_>) {
+        self.check_not_held(thread, lock, trace, "freeing");
+    }
+
+    /// `thread` ends. If it still holds locks that is reported (`LocksHeldAtExit`); then its
+    /// state is forgotten (a later event with the same key starts a fresh, empty stack).
+    #[inline(never)]
+    pub fn thread_exit(&self, thread: ThreadKey, trace: Trace<'_>) {
+        if !self.enabled.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut pending = Pending::default();
+        let mut ev = EventTrace::new(trace, stack_anchor());
+        if let Some(slot) = self.registry.remove(thread) {
+            let mut ts = slot.state.lock();
+            if !ts.held.is_empty() && self.is_validating() {
+                self.report_held_at_exit(&ts, thread, &mut ev, &mut pending);
+            }
+            ts.dead = true;
+            let mut r = self.retired.lock();
+            r.acquisitions += ts.acquisitions;
+            r.chain_cache_hits += ts.chain_cache_hits;
+            r.max_depth = r.max_depth.max(ts.max_depth);
+        }
+        self.finish(pending);
+    }
+
+    /// Turns event processing on or off (off: every event is ignored, like lockdep's
+    /// `prove_locking=0`; held stacks are not updated, so switch it only while no tracked lock
+    /// is held).
     pub fn set_enabled(&self, on: bool) {
         self.enabled.store(on, Ordering::Relaxed);
     }
+
     /// Whether events are processed.
     pub fn is_enabled(&self) -> bool {
         self.enabled.load(Ordering::Relaxed)
     }
-    /// Whether validation is still on.
+
+    /// Whether validation is still on: false once a Fixed store overflowed (lockdep's
+    /// `debug_locks == 0`), until [`reset`](Self::reset).
     pub fn is_validating(&self) -> bool {
-        true
+        self.validating.load(Ordering::Relaxed)
     }
-    /// Forgets everything.
+
+    /// Forgets classes, dependencies, chains, held stacks, findings and counters, and turns
+    /// validation back on (a Fixed store starts empty again; a depot keeps its traces, it is
+    /// append-only and may be shared). Class and thread names are kept. Meant for per-test
+    /// scoping: calling it while other threads hold tracked locks loses their held state.
     pub fn reset(&self) {
+        for slot in self.registry.clear() {
+            slot.state.lock().dead = true;
+        }
+        {
+            let mut g = self.graph.lock();
+            g.reset();
+            self.chains.clear();
+        }
         self.findings.lock().clear();
+        self.finding_total.store(0, Ordering::Relaxed);
+        *self.retired.lock() = Retired::default();
+        self.validating.store(true, Ordering::Relaxed);
     }
-    /// All findings so far.
+
+    /// All findings recorded since the last [`reset`](Self::reset) or
+    /// [`take_findings`](Self::take_findings) (recorded whatever the sink).
     pub fn findings(&self) -> Vec<Finding> {
         self.findings.lock().clone()
     }
-    /// Takes all findings.
+
+    /// Takes the recorded findings, leaving none.
     pub fn take_findings(&self) -> Vec<Finding> {
         std::mem::take(&mut *self.findings.lock())
     }
-    /// Number of findings.
+
+    /// Number of findings currently recorded.
     pub fn finding_count(&self) -> usize {
         self.findings.lock().len()
     }
-    /// Counters.
+
+    /// A snapshot of the counters (Display prints a `/proc/lockdep_stats`-style block).
     pub fn stats(&self) -> ValidatorStats {
-        ValidatorStats {
-            debug_locks: true,
-            ..ValidatorStats::default()
+        let mut s = ValidatorStats::default();
+        {
+            let g = self.graph.lock();
+            s.lock_classes = g.classes.len() as u64;
+            s.direct_dependencies = g.deps.len() as u64;
+            s.dependency_chains = g.dependency_chains;
+            s.chain_hlocks = g.chain_hlocks;
+            s.max_bfs_queue_depth = g.max_bfs_queue_depth;
+            s.traces_unavailable = g.traces_unavailable;
+            g.store.fill_stats(&mut s);
+        }
+        for (_, slot) in self.registry.all() {
+            let ts = slot.state.lock();
+            s.acquisitions += ts.acquisitions;
+            s.chain_cache_hits += ts.chain_cache_hits;
+            s.max_held_depth = s.max_held_depth.max(ts.max_depth);
+        }
+        {
+            let r = self.retired.lock();
+            s.acquisitions += r.acquisitions;
+            s.chain_cache_hits += r.chain_cache_hits;
+            s.max_held_depth = s.max_held_depth.max(r.max_depth);
+        }
+        s.findings = self.finding_total.load(Ordering::Relaxed);
+        s.debug_locks = self.is_validating();
+        s
+    }
+
+    /// The trace store in use.
+    pub fn store_kind(&self) -> StoreKind {
+        self.store_kind
+    }
+
+    /// The depot traces are saved in (`StoreKind::Depot` only).
+    pub fn depot(&self) -> Option<&Arc<StackDepot>> {
+        self.depot.as_ref()
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------
+
+    #[inline]
+    fn active(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed) && self.validating.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` on `thread`'s state, locked; `None` if the thread is unknown and `create` is
+    /// false.
+    #[inline]
+    pub(crate) fn with_thread<R>(
+        &self,
+        thread: ThreadKey,
+        create: bool,
+        f: impl FnOnce(&mut ThreadState) -> R,
+    ) -> Option<R> {
+        let mut fresh = false;
+        loop {
+            let slot: Arc<ThreadSlot> = self.registry.slot(thread, create, fresh)?;
+            let mut ts = slot.state.lock();
+            if ts.dead {
+                // Retired by thread_exit or reset after the thread-local cache kept it: look the
+                // key up in the map (which no longer has this slot) and retry.
+                fresh = true;
+                continue;
+            }
+            return Some(f(&mut ts));
         }
     }
-    /// The store kind.
-    pub fn store_kind(&self) -> StoreKind {
-        self.store
+
+    /// Work after every slow path, with no validator lock held: refill the depot reserve,
+    /// record and deliver findings.
+    pub(crate) fn finish(&self, pending: Pending) {
+        if let Some(depot) = &self.depot {
+            refill_if_needed(depot, &self.refill);
+        }
+        if pending.findings.is_empty() {
+            return;
+        }
+        let n = pending.findings.len() as u64;
+        self.findings
+            .lock()
+            .extend(pending.findings.iter().cloned());
+        self.finding_total.fetch_add(n, Ordering::Relaxed);
+        match &self.sink {
+            Sink::Collect => {}
+            Sink::Stderr => {
+                for f in &pending.findings {
+                    eprint!("{}", f.report);
+                }
+            }
+            Sink::Callback(cb) => {
+                for f in &pending.findings {
+                    cb(f);
+                }
+            }
+            Sink::Panic => {
+                if let Some(f) = pending.findings.first() {
+                    panic!("lockdep-graph: {}\n{}", f.kind.as_str(), f.report);
+                }
+            }
+        }
     }
-    /// The depot, for `StoreKind::Depot`.
-    pub fn depot(&self) -> Option<&Arc<stackdepot::StackDepot>> {
-        self.depot.as_ref()
+
+    fn check_not_held(&self, thread: ThreadKey, lock: LockInstance, trace: Trace<'_>, what: &str) {
+        if !self.active() {
+            return;
+        }
+        let mut pending = Pending::default();
+        let mut ev = EventTrace::new(trace, stack_anchor());
+        let caller = self
+            .with_thread(thread, false, |ts| ts.display_name().to_owned())
+            .unwrap_or_else(|| "thread".into());
+        for (holder, slot) in self.registry.all() {
+            let ts = slot.state.lock();
+            if ts.dead {
+                continue;
+            }
+            if let Some(i) = ts.held.iter().position(|h| h.instance == lock) {
+                self.report_held_lock_freed(
+                    &ts,
+                    holder,
+                    i,
+                    thread,
+                    &caller,
+                    what,
+                    &mut ev,
+                    &mut pending,
+                );
+            }
+        }
+        self.finish(pending);
+    }
+}
+
+impl std::fmt::Debug for Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validator")
+            .field("store", &self.store_kind)
+            .field("sink", &self.sink)
+            .field("enabled", &self.is_enabled())
+            .field("validating", &self.is_validating())
+            .finish_non_exhaustive()
     }
 }

@@ -1,0 +1,163 @@
+//! Per-thread state: the held-lock stack (lockdep's `task_struct::held_locks`, without a
+//! fixed depth cap), the running chain key, a per-thread class cache and counters.
+//!
+//! Only the owning thread touches its state on the hot path; other threads lock it briefly
+//! when scanning for a held lock being freed, or to sum counters for `stats()`.
+
+use std::ops::Range;
+
+use crate::fast_hash::FastMap;
+use crate::jhash::INITIAL_CHAIN_KEY;
+use crate::trace_store::TraceRef;
+use crate::{ClassKey, LockInstance, Mode};
+
+/// Frames kept per held lock (and per saved trace): enough for any realistic call chain,
+/// the stackdepot's default `max_frames`.
+pub(crate) const MAX_TRACE_FRAMES: usize = 64;
+
+/// Where a held lock's acquisition trace came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TraceOrigin {
+    /// `Trace::Frames`: copied into the thread's frame arena.
+    Frames,
+    /// `Trace::Capture` on a chain-cache miss: captured into the arena.
+    Captured,
+    /// `Trace::Capture` on a chain-cache hit or a trylock: not captured (that is what keeps
+    /// the cached path cheap).
+    NotCaptured,
+    /// `Trace::None`.
+    None,
+}
+
+/// One held lock (lockdep's `struct held_lock`).
+#[derive(Clone, Debug)]
+pub(crate) struct HeldLock {
+    pub(crate) instance: LockInstance,
+    pub(crate) class: u32,
+    pub(crate) subclass: u8,
+    pub(crate) mode: Mode,
+    pub(crate) trylock: bool,
+    pub(crate) nest: Option<LockInstance>,
+    /// nest_lock merges: more than one acquisition folded into this entry.
+    pub(crate) references: u32,
+    /// Chain key before this lock was pushed (restored on release).
+    pub(crate) prev_chain_key: u64,
+    /// This acquisition's frames in the thread's arena.
+    pub(crate) frames: Range<usize>,
+    pub(crate) origin: TraceOrigin,
+    /// The acquisition trace once saved to the store (saved lazily, at most once).
+    pub(crate) saved: Option<TraceRef>,
+}
+
+impl HeldLock {
+    pub(crate) fn read(&self) -> u8 {
+        self.mode.read_value()
+    }
+
+    /// lockdep's `match_held_lock`: the same instance, or (for a nest_lock-merged entry) any
+    /// instance of the same subclass-0 class.
+    pub(crate) fn matches(&self, lock: &LockInstance) -> bool {
+        self.instance == *lock
+            || (self.references > 0 && self.subclass == 0 && self.instance.class == lock.class)
+    }
+}
+
+/// Thread-local cache entry for a (class key, subclass): the class index and which usage
+/// bits this thread has already seen set on the class.
+#[derive(Clone, Copy)]
+pub(crate) struct CachedClass {
+    pub(crate) idx: u32,
+    pub(crate) usage_seen: u8,
+}
+
+pub(crate) struct ThreadState {
+    pub(crate) name: Option<String>,
+    pub(crate) held: Vec<HeldLock>,
+    /// Frames of the held locks, in stack order (each `HeldLock::frames` indexes into it).
+    pub(crate) frames: Vec<usize>,
+    pub(crate) chain_key: u64,
+    pub(crate) classes: FastMap<(ClassKey, u8), CachedClass>,
+    pub(crate) acquisitions: u64,
+    pub(crate) chain_cache_hits: u64,
+    pub(crate) max_depth: u64,
+    /// Removed from the registry (thread_exit or reset): callers must look the thread up again.
+    pub(crate) dead: bool,
+}
+
+impl ThreadState {
+    pub(crate) fn new() -> ThreadState {
+        ThreadState {
+            name: None,
+            held: Vec::new(),
+            frames: Vec::new(),
+            chain_key: INITIAL_CHAIN_KEY,
+            classes: FastMap::default(),
+            acquisitions: 0,
+            chain_cache_hits: 0,
+            max_depth: 0,
+            dead: false,
+        }
+    }
+
+    pub(crate) fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("thread")
+    }
+
+    pub(crate) fn frames_of(&self, h: &HeldLock) -> &[usize] {
+        self.frames.get(h.frames.clone()).unwrap_or(&[])
+    }
+
+    /// Appends `frames` (at most [`MAX_TRACE_FRAMES`]) to the arena and returns their range.
+    pub(crate) fn push_frames(&mut self, frames: &[usize]) -> Range<usize> {
+        let start = self.frames.len();
+        let n = frames.len().min(MAX_TRACE_FRAMES);
+        self.frames.extend_from_slice(&frames[..n]);
+        start..start + n
+    }
+
+    /// Pops the held entries from `index` up, returning them with their own frames, and
+    /// truncates the arena to match.
+    pub(crate) fn split_off(&mut self, index: usize) -> Vec<(HeldLock, Vec<usize>)> {
+        let tail: Vec<HeldLock> = self.held.split_off(index);
+        let out = tail
+            .into_iter()
+            .map(|h| {
+                let f = self
+                    .frames
+                    .get(h.frames.clone())
+                    .map(<[usize]>::to_vec)
+                    .unwrap_or_default();
+                (h, f)
+            })
+            .collect();
+        let keep = self.held.last().map_or(0, |h| h.frames.end);
+        self.frames.truncate(keep);
+        out
+    }
+
+    /// Undoes the acquisition of `lock` that moved the stack from `depth` entries (a pushed
+    /// entry is popped, a nest_lock merge loses its reference).
+    pub(crate) fn undo_acquire(&mut self, depth: usize, lock: &LockInstance) {
+        if self.held.len() == depth + 1 && self.held.last().is_some_and(|h| h.instance == *lock) {
+            if let Some(h) = self.held.last() {
+                self.chain_key = h.prev_chain_key;
+            }
+            self.pop();
+        } else if self.held.len() == depth
+            && let Some(top) = self.held.last_mut()
+            && top.references > 1
+        {
+            top.references -= 1;
+            if top.references == 1 {
+                top.references = 0;
+            }
+        }
+    }
+
+    /// Removes the top entry and its frames.
+    pub(crate) fn pop(&mut self) {
+        if let Some(h) = self.held.pop() {
+            self.frames.truncate(h.frames.start);
+        }
+    }
+}

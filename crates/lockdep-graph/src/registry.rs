@@ -1,0 +1,148 @@
+//! Thread keys to per-thread state, without a global lock on the hot path.
+//!
+//! The map is sharded (a `parking_lot::RwLock` per shard, written only when a thread key is
+//! first seen, exits, or on reset). In front of it each OS thread keeps a one-entry cache
+//! (thread-local) of the last slot it used, tagged with the validator's unique id and reset
+//! generation, so the common case — an OS thread reporting its own events to one validator —
+//! touches no shared lock at all: one TLS read, one `Arc` clone, and the slot's own mutex,
+//! which only that thread normally takes.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::ThreadKey;
+use crate::fast_hash::FastMap;
+use crate::held::ThreadState;
+
+const SHARDS: usize = 16;
+
+pub(crate) struct ThreadSlot {
+    pub(crate) state: Mutex<ThreadState>,
+}
+
+struct CacheEntry {
+    registry: u64,
+    generation: u64,
+    thread: ThreadKey,
+    slot: Arc<ThreadSlot>,
+}
+
+thread_local! {
+    static LAST_SLOT: RefCell<Option<CacheEntry>> = const { RefCell::new(None) };
+}
+
+/// One shard of the map.
+type Shard = RwLock<FastMap<ThreadKey, Arc<ThreadSlot>>>;
+
+static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
+
+pub(crate) struct Registry {
+    id: u64,
+    generation: AtomicU64,
+    shards: Box<[Shard]>,
+}
+
+impl Registry {
+    pub(crate) fn new() -> Registry {
+        Registry {
+            id: NEXT_REGISTRY_ID.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(FastMap::default()))
+                .collect(),
+        }
+    }
+
+    fn shard(&self, thread: ThreadKey) -> &Shard {
+        let h = thread.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60;
+        &self.shards[h as usize % SHARDS]
+    }
+
+    /// The slot of `thread`, created if `create`. The returned slot may have been marked dead
+    /// by a concurrent exit/reset; callers check `state.dead` after locking and retry.
+    /// `fresh` bypasses the thread-local cache (used after finding a cached slot dead).
+    #[inline]
+    pub(crate) fn slot(
+        &self,
+        thread: ThreadKey,
+        create: bool,
+        fresh: bool,
+    ) -> Option<Arc<ThreadSlot>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let cached = if fresh {
+            None
+        } else {
+            LAST_SLOT
+                .try_with(|c| {
+                    let c = c.try_borrow().ok()?;
+                    let e = c.as_ref()?;
+                    (e.registry == self.id && e.generation == generation && e.thread == thread)
+                        .then(|| e.slot.clone())
+                })
+                .ok()
+                .flatten()
+        };
+        if let Some(slot) = cached {
+            return Some(slot);
+        }
+        let slot = self.lookup(thread, create)?;
+        let _ = LAST_SLOT.try_with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                *c = Some(CacheEntry {
+                    registry: self.id,
+                    generation,
+                    thread,
+                    slot: slot.clone(),
+                });
+            }
+        });
+        Some(slot)
+    }
+
+    fn lookup(&self, thread: ThreadKey, create: bool) -> Option<Arc<ThreadSlot>> {
+        let shard = self.shard(thread);
+        if let Some(slot) = shard.read().get(&thread) {
+            return Some(slot.clone());
+        }
+        if !create {
+            return None;
+        }
+        let mut w = shard.write();
+        Some(
+            w.entry(thread)
+                .or_insert_with(|| {
+                    Arc::new(ThreadSlot {
+                        state: Mutex::new(ThreadState::new()),
+                    })
+                })
+                .clone(),
+        )
+    }
+
+    /// Removes `thread`; the caller marks the removed slot dead.
+    pub(crate) fn remove(&self, thread: ThreadKey) -> Option<Arc<ThreadSlot>> {
+        self.shard(thread).write().remove(&thread)
+    }
+
+    /// Every live slot (a snapshot).
+    pub(crate) fn all(&self) -> Vec<(ThreadKey, Arc<ThreadSlot>)> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            out.extend(shard.read().iter().map(|(k, v)| (*k, v.clone())));
+        }
+        out
+    }
+
+    /// Drops every slot and invalidates the thread-local caches pointing at them.
+    pub(crate) fn clear(&self) -> Vec<Arc<ThreadSlot>> {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            out.extend(shard.write().drain().map(|(_, v)| v));
+        }
+        out
+    }
+}
