@@ -47,7 +47,8 @@ struct Args {
     /// Skip the validator measurements.
     #[arg(long)]
     no_validator: bool,
-    /// Largest validator graph: full (10k/100k/1M), tenth, hundredth.
+    /// Largest validator graph: full (10k/100k/1M), tenth, hundredth. The dense
+    /// shape is measured at a hundredth and a tenth only.
     #[arg(long, default_value = "full")]
     validator_scale: String,
     /// Replay these SDW1 workload files through every store instead of the synthetic
@@ -100,16 +101,18 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("depot-report: warning: debug build; run with --release for meaningful numbers");
     }
     let mut progress = |line: &str| eprintln!("  {line}");
-    let scales: &[GraphSpec] = match args.validator_scale.as_str() {
-        "full" => &GraphSpec::SCALES,
-        "tenth" => &GraphSpec::SCALES[..2],
-        "hundredth" => &GraphSpec::SCALES[..1],
+    let mut scales: Vec<GraphSpec> = match args.validator_scale.as_str() {
+        "full" => GraphSpec::SCALES.to_vec(),
+        "tenth" => GraphSpec::SCALES[..2].to_vec(),
+        "hundredth" => GraphSpec::SCALES[..1].to_vec(),
         other => {
             return Err(format!(
                 "unknown validator scale {other:?} (full, tenth, hundredth)"
             ));
         }
     };
+    let dense = GraphSpec::DENSE_SCALES.len().min(scales.len());
+    scales.extend_from_slice(&GraphSpec::DENSE_SCALES[..dense]);
     let mut sizes = Vec::new();
     let mut small = None;
     let mut sdw1 = Vec::new();
@@ -123,12 +126,12 @@ fn run(args: &Args) -> Result<(), String> {
         }
         small = Some(report::small_depot_cost(&kinds)?);
     }
-    let validator = if args.no_validator {
+    let validator = if args.no_validator || sdw1_mode {
         None
     } else {
         Some(report::measure_validator(
             effort.runs,
-            scales,
+            &scales,
             &mut progress,
         ))
     };

@@ -12,7 +12,7 @@ pub mod validator;
 
 pub use figures::{StoreFigures, fill_ratios};
 pub use goals::{
-    Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_THROUGHPUT_FLOOR, SMALL_DEPOT_LIMIT, evaluate_goals,
+    Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_COLD_WARM_GROWTH_LIMIT, SMALL_DEPOT_LIMIT, evaluate_goals,
     store_goals,
 };
 pub use machine::Machine;

@@ -104,7 +104,7 @@ pub fn render(r: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "{:<14} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>22}",
+            "{:<18} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10} {:>22}",
             "graph",
             "classes",
             "deps",
@@ -117,7 +117,7 @@ pub fn render(r: &Report) -> String {
         for s in &v.scale {
             let _ = writeln!(
                 out,
-                "{:<14} {:>8} {:>8} {:>9} {:>10} {:>10.2} {:>10.2} {:>22}{}",
+                "{:<18} {:>8} {:>8} {:>9} {:>10} {:>10.2} {:>10.2} {:>22}{}",
                 s.size,
                 s.classes,
                 s.dependencies,

@@ -7,7 +7,7 @@ mod graph_workload;
 mod locks;
 mod scale;
 
-pub use graph_workload::{EventProgram, GraphSpec};
+pub use graph_workload::{CLUSTER, CORE, EventProgram, GraphSpec, Shape};
 pub use locks::{
     BareMutex, BenchMutex, LockdepMutex, TracingMutex, leak_validator, nested_ops, single_ops,
 };

@@ -95,6 +95,8 @@ fn replay(v: &Validator, program: &EventProgram, classes: &Classes) {
 pub struct ScaleFigures {
     /// Size name ("10k/100k/1M").
     pub size: String,
+    /// Graph shape.
+    pub shape: super::Shape,
     /// Classes, dependencies and chains the program creates.
     pub classes: usize,
     /// Dependencies planned.
@@ -134,6 +136,7 @@ impl ScaleFigures {
         let mevents = |t: Duration| program.events() as f64 / t.as_secs_f64() / 1e6;
         ScaleFigures {
             size: spec.name.to_string(),
+            shape: spec.shape,
             classes: program.classes,
             dependencies: program.dependencies,
             chains: program.chains,
