@@ -30,8 +30,9 @@ pub(crate) struct EventTrace<'a> {
     /// Address of a local in the public API function that received the event: frames at or
     /// below it (the validator's own) are left out of a captured trace.
     anchor: usize,
-    buf: [usize; MAX_TRACE_FRAMES],
-    captured: Option<usize>,
+    /// Captured frames (`Trace::Capture`), allocated on first need only: the hot path must
+    /// not pay for zeroing a frame buffer it will not use.
+    captured: Option<Vec<usize>>,
 }
 
 /// An address inside the caller's stack frame, for [`EventTrace::new`].
@@ -72,7 +73,6 @@ impl<'a> EventTrace<'a> {
         EventTrace {
             trace,
             anchor,
-            buf: [0; MAX_TRACE_FRAMES],
             captured: None,
         }
     }
@@ -95,16 +95,15 @@ impl<'a> EventTrace<'a> {
                 symbolize: false,
             },
             Trace::Capture => {
-                let n = match self.captured {
-                    Some(n) => n,
-                    None => {
-                        let n = capture_above(&mut self.buf, self.anchor);
-                        self.captured = Some(n);
-                        n
-                    }
-                };
+                let anchor = self.anchor;
+                let frames = self.captured.get_or_insert_with(|| {
+                    let mut buf = vec![0; MAX_TRACE_FRAMES];
+                    let n = capture_above(&mut buf, anchor);
+                    buf.truncate(n);
+                    buf
+                });
                 EventFrames {
-                    frames: &self.buf[..n],
+                    frames,
                     symbolize: true,
                 }
             }

@@ -14,7 +14,7 @@ pub enum FindingKind {
     BadUnlockBalance,
     /// "held lock freed!" (a held lock re-initialised or dropped).
     HeldLockFreed,
-    /// "<thread> still has locks held!" at thread exit.
+    /// "`<thread>` still has locks held!" at thread exit.
     LocksHeldAtExit,
     /// "Nested lock was not taken".
     NestedLockNotTaken,

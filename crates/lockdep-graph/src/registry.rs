@@ -19,6 +19,9 @@ use crate::held::ThreadState;
 
 const SHARDS: usize = 16;
 
+/// Aligned to two cache lines so that two threads' slots (each written on every event by its
+/// own thread) never share a line.
+#[repr(align(128))]
 pub(crate) struct ThreadSlot {
     pub(crate) state: Mutex<ThreadState>,
 }
@@ -61,35 +64,40 @@ impl Registry {
         &self.shards[h as usize % SHARDS]
     }
 
-    /// The slot of `thread`, created if `create`. The returned slot may have been marked dead
-    /// by a concurrent exit/reset; callers check `state.dead` after locking and retry.
-    /// `fresh` bypasses the thread-local cache (used after finding a cached slot dead).
+    /// Runs `run` on the slot this OS thread used last, if it is `thread`'s slot in this
+    /// registry and generation — without touching any shared lock or reference count. `None`
+    /// if the cache does not apply or `run` declines (returns `None`).
     #[inline]
-    pub(crate) fn slot(
+    pub(crate) fn with_cached<R>(
         &self,
         thread: ThreadKey,
-        create: bool,
-        fresh: bool,
-    ) -> Option<Arc<ThreadSlot>> {
+        run: &mut dyn FnMut(&ThreadSlot) -> Option<R>,
+    ) -> Option<R> {
         let generation = self.generation.load(Ordering::Acquire);
-        let cached = if fresh {
-            None
-        } else {
-            LAST_SLOT
-                .try_with(|c| {
-                    let c = c.try_borrow().ok()?;
-                    let e = c.as_ref()?;
-                    (e.registry == self.id && e.generation == generation && e.thread == thread)
-                        .then(|| e.slot.clone())
-                })
-                .ok()
-                .flatten()
-        };
-        if let Some(slot) = cached {
-            return Some(slot);
-        }
+        LAST_SLOT
+            .try_with(|c| {
+                // A shared borrow: a re-entrant call on this thread can borrow again.
+                let c = c.try_borrow().ok()?;
+                let e = c.as_ref()?;
+                if e.registry == self.id && e.generation == generation && e.thread == thread {
+                    run(&e.slot)
+                } else {
+                    None
+                }
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// The slot of `thread` from the map (created if `create`), remembered in this OS
+    /// thread's cache. The slot may have been retired by a concurrent exit/reset; callers
+    /// check `state.dead` after locking and retry.
+    pub(crate) fn slot(&self, thread: ThreadKey, create: bool) -> Option<Arc<ThreadSlot>> {
+        let generation = self.generation.load(Ordering::Acquire);
         let slot = self.lookup(thread, create)?;
         let _ = LAST_SLOT.try_with(|c| {
+            // Fails while a cached slot is in use further up this thread's stack (re-entrant
+            // call): then the cache is simply not updated.
             if let Ok(mut c) = c.try_borrow_mut() {
                 *c = Some(CacheEntry {
                     registry: self.id,

@@ -67,7 +67,8 @@ impl DepotStore {
 
 /// Tops up the depot's no-wait reserve if a save used it. Call it with no validator lock held.
 pub(crate) fn refill_if_needed(depot: &StackDepot, flag: &AtomicBool) {
-    if flag.swap(false, Ordering::Relaxed) {
+    // Load first: the flag's cache line stays shared between threads on the hot path.
+    if flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::Relaxed) {
         // A failed refill only means the next no-wait save may fail too, which is already
         // handled as "trace unavailable".
         let _ = depot.refill();

@@ -284,7 +284,7 @@ impl Validator {
     }
 
     /// Runs `f` on `thread`'s state, locked; `None` if the thread is unknown and `create` is
-    /// false.
+    /// false. The common case (this OS thread's cached slot) takes no shared lock.
     #[inline]
     pub(crate) fn with_thread<R>(
         &self,
@@ -292,17 +292,23 @@ impl Validator {
         create: bool,
         f: impl FnOnce(&mut ThreadState) -> R,
     ) -> Option<R> {
-        let mut fresh = false;
-        loop {
-            let slot: Arc<ThreadSlot> = self.registry.slot(thread, create, fresh)?;
+        let mut f = Some(f);
+        let mut run = |slot: &ThreadSlot| -> Option<R> {
             let mut ts = slot.state.lock();
+            // A slot retired by thread_exit or reset: look the key up again.
             if ts.dead {
-                // Retired by thread_exit or reset after the thread-local cache kept it: look the
-                // key up in the map (which no longer has this slot) and retry.
-                fresh = true;
-                continue;
+                return None;
             }
-            return Some(f(&mut ts));
+            f.take().map(|f| f(&mut ts))
+        };
+        if let Some(r) = self.registry.with_cached(thread, &mut run) {
+            return Some(r);
+        }
+        loop {
+            let slot: Arc<ThreadSlot> = self.registry.slot(thread, create)?;
+            if let Some(r) = run(&slot) {
+                return Some(r);
+            }
         }
     }
 

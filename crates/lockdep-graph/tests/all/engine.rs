@@ -884,3 +884,106 @@ fn many_threads_share_one_validator() {
     assert!(s.chain_cache_hits > s.acquisitions / 2, "{s}");
     assert_eq!(s.dependency_chains, 7);
 }
+
+/// One self-contained section: take `a` in mode `ma`, then `b` in mode `mb`, release both.
+type Section = ((&'static str, Mode), (&'static str, Mode));
+
+fn run_sections(sections: [Section; 3], order: [usize; 3]) -> Vec<FindingKind> {
+    let v = validator();
+    for (n, &i) in order.iter().enumerate() {
+        let ((a, ma), (b, mb)) = sections[i];
+        let (la, lb) = (lock(&v, a, 1), lock(&v, b, 1));
+        nest2(&v, T1, (la, ma), (lb, mb), 10 * n);
+    }
+    kinds(&v)
+}
+
+#[test]
+fn three_lock_recursive_read_permutations_agree_in_every_order() {
+    use Mode::{ReadRecursive as R, Write as W};
+    let orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    // (sections, deadlock expected) from lib/locking-selftest.c's rlock permutation tests.
+    let cases: [([Section; 3], bool); 4] = [
+        // W1R2/W2R3/W3R1: ER, ER, ER -> strong cycle.
+        (
+            [
+                (("X", W), ("Y", R)),
+                (("Y", W), ("Z", R)),
+                (("Z", W), ("X", R)),
+            ],
+            true,
+        ),
+        // W1W2/R2R3/W3R1: EN, SR, ER -> strong.
+        (
+            [
+                (("X", W), ("Y", W)),
+                (("Y", R), ("Z", R)),
+                (("Z", W), ("X", R)),
+            ],
+            true,
+        ),
+        // W1W2/R2R3/R3W1: EN, SR, SN -> SR then SN is not strong.
+        (
+            [
+                (("X", W), ("Y", W)),
+                (("Y", R), ("Z", R)),
+                (("Z", R), ("X", W)),
+            ],
+            false,
+        ),
+        // W1R2/R2R3/W3W1: ER, SR, EN -> ER then SR is not strong.
+        (
+            [
+                (("X", W), ("Y", R)),
+                (("Y", R), ("Z", R)),
+                (("Z", W), ("X", W)),
+            ],
+            false,
+        ),
+    ];
+    for (n, (sections, deadlock)) in cases.into_iter().enumerate() {
+        for order in orders {
+            let found = run_sections(sections, order);
+            let expected = if deadlock {
+                vec![FindingKind::CircularDependency]
+            } else {
+                vec![]
+            };
+            assert_eq!(found, expected, "case {n}, order {order:?}");
+        }
+    }
+}
+
+#[test]
+fn nest_lock_with_an_unrelated_lock_between_and_out_of_order_unlock() {
+    // locking-selftest "nest test": L(X1); nest_lock(Y1, X1); L(A); nest_lock(Y2, X1);
+    // U(A) U(Y2) U(Y1) U(X1) -> no report.
+    let v = validator();
+    let x1 = lock(&v, "X", 1);
+    let (y1, y2) = (lock(&v, "Y", 1), lock(&v, "Y", 2));
+    let a = lock(&v, "A", 1);
+    let nested = AcquireOpts {
+        nest: Some(x1),
+        ..AcquireOpts::default()
+    };
+    acq(&v, T1, x1, Mode::Write, 1);
+    acq_opts(&v, T1, y1, Mode::Write, nested, 2);
+    acq(&v, T1, a, Mode::Write, 3);
+    acq_opts(&v, T1, y2, Mode::Write, nested, 4);
+    for l in [a, y2, y1, x1] {
+        rel(&v, T1, l);
+    }
+    v.thread_exit(T1, Trace::None);
+    assert!(
+        v.findings().is_empty(),
+        "{:?}",
+        v.findings().iter().map(|f| &f.report).collect::<Vec<_>>()
+    );
+}
