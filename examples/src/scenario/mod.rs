@@ -27,7 +27,7 @@ mod template;
 mod threads;
 
 pub use callgraph::{EntryKind, KERNEL_TEXT_BASE};
-pub use config::{MAX_LENGTH, MIN_SCALE, ScenarioConfig, ScenarioError};
+pub use config::{DEFAULT_SEED, MAX_LENGTH, MIN_SCALE, ScenarioConfig, ScenarioError};
 pub use event::{Event, EventKind};
 pub use inversion::{PlantedClass, PlantedInversion};
 pub use stream::Scenario;
