@@ -113,7 +113,7 @@ impl<'a> EventTrace<'a> {
 
 /// lockdep's `hlock_id`: class index plus read mode (the read mode is part of the chain key).
 #[inline]
-fn hlock_id(class: u32, read: u8) -> u32 {
+pub(crate) fn hlock_id(class: u32, read: u8) -> u32 {
     (class & 0x3fff_ffff) | (u32::from(read) << 30)
 }
 

@@ -8,7 +8,8 @@ use std::fmt;
 /// state without stopping it, so a snapshot taken while threads run is consistent per field.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct ValidatorStats {
-    /// Lock classes registered or used (a class with subclass N counts separately).
+    /// Lock classes in the graph: (key, subclass) pairs acquired at least once (a class with
+    /// subclass N counts separately; names registered but never acquired do not count).
     pub lock_classes: u64,
     /// Dependencies prev -> next in the graph (lockdep's "direct dependencies").
     pub direct_dependencies: u64,

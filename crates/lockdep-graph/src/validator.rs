@@ -387,3 +387,97 @@ impl std::fmt::Debug for Validator {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::engine::hlock_id;
+    use crate::jhash::{INITIAL_CHAIN_KEY, iterate_chain_key};
+    use crate::{AcquireOpts, FindingKind};
+
+    #[test]
+    fn validator_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Validator>();
+    }
+
+    /// lockdep's `check_chain_key`: the incremental key equals the key recomputed from the
+    /// held stack, and every entry's `prev_chain_key` is the key of the entries below it.
+    fn assert_chain_keys(ts: &ThreadState) {
+        let mut key = INITIAL_CHAIN_KEY;
+        for h in &ts.held {
+            assert_eq!(h.prev_chain_key, key);
+            key = iterate_chain_key(key, hlock_id(h.class, h.read()));
+        }
+        if !ts.held.is_empty() {
+            assert_eq!(ts.chain_key, key);
+        }
+        let arena_end = ts.held.last().map_or(0, |h| h.frames.end);
+        assert_eq!(ts.frames.len(), arena_end, "frame arena matches the stack");
+    }
+
+    fn mode(m: u8) -> Mode {
+        match m % 3 {
+            0 => Mode::Write,
+            1 => Mode::Read,
+            _ => Mode::ReadRecursive,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Random acquisitions (any order, any mode, some trylocks) and releases at any stack
+        /// position keep the held stack, chain keys and frame arena consistent.
+        #[test]
+        fn chain_keys_survive_out_of_order_release(ops in proptest::collection::vec((0u64..6, any::<bool>(), 0u8..3), 1..80)) {
+            let v = Validator::new(ValidatorConfig::default());
+            let mut model: Vec<u64> = Vec::new();
+            for (i, trylock, m) in ops {
+                let lock = LockInstance { class: ClassKey(i + 1), id: i };
+                let frames = [0x1000 + i as usize, 0x2000];
+                if let Some(pos) = model.iter().position(|&x| x == i) {
+                    v.release(1, lock, Trace::Frames(&frames));
+                    model.remove(pos);
+                } else {
+                    let opts = AcquireOpts { trylock, ..AcquireOpts::default() };
+                    v.acquire(1, lock, mode(m), opts, Trace::Frames(&frames));
+                    model.push(i);
+                }
+                let held: Vec<u64> = v
+                    .with_thread(1, false, |ts| {
+                        assert_chain_keys(ts);
+                        ts.held.iter().map(|h| h.instance.id).collect()
+                    })
+                    .unwrap_or_default();
+                prop_assert_eq!(&held, &model);
+            }
+            // Cycles may be reported, but never an imbalance or recursion (distinct classes,
+            // balanced releases).
+            prop_assert!(v.findings().iter().all(|f| f.kind == FindingKind::CircularDependency));
+        }
+
+        /// Acquiring only in one global class order never produces a finding, whatever the
+        /// modes, trylocks and release order.
+        #[test]
+        fn a_global_order_is_never_reported(ops in proptest::collection::vec((0u64..6, any::<bool>(), 0u8..3, 0u64..3), 1..80)) {
+            let v = Validator::new(ValidatorConfig::default());
+            let mut held: Vec<Vec<u64>> = vec![Vec::new(); 3];
+            for (i, trylock, m, t) in ops {
+                let lock = LockInstance { class: ClassKey(i + 1), id: i };
+                let stack = &mut held[t as usize];
+                if let Some(pos) = stack.iter().position(|&x| x == i) {
+                    v.release(t, lock, Trace::None);
+                    stack.remove(pos);
+                } else if stack.iter().all(|&x| x < i) {
+                    let opts = AcquireOpts { trylock, ..AcquireOpts::default() };
+                    v.acquire(t, lock, mode(m), opts, Trace::None);
+                    stack.push(i);
+                }
+            }
+            prop_assert!(v.findings().is_empty(), "{:?}", v.findings().iter().map(|f| &f.report).collect::<Vec<_>>());
+        }
+    }
+}
