@@ -488,7 +488,7 @@ impl StackDepot {
 
     fn map_slab(&self) -> Result<Slab, SaveError> {
         self.budget.charge(self.config.slab_size)?;
-        mapping::map_zeroed(self.config.slab_size)
+        mapping::map_zeroed(self.config.slab_size, true)
             .map(Slab)
             .map_err(|e| {
                 self.budget.refund(self.config.slab_size);

@@ -23,9 +23,20 @@ const _: () = assert!(core::mem::size_of::<MmapMut>() <= STASH_BYTES);
 const _: () = assert!(core::mem::align_of::<MmapMut>() <= 8);
 
 /// Maps `len` zero-filled bytes and stashes the mapping's owner at its start.
-pub(crate) fn map_zeroed(len: usize) -> std::io::Result<NonNull<u8>> {
+///
+/// `populate` asks the kernel to back the whole range at once (`MAP_POPULATE`):
+/// one system call instead of a page fault per page on first touch, and no page
+/// fault at all later in a no-wait save that takes the slab from the reserve.
+/// Slabs are populated (they fill front to back soon after they are used); index
+/// tables are not (a spare table may wait long before it is used).
+pub(crate) fn map_zeroed(len: usize, populate: bool) -> std::io::Result<NonNull<u8>> {
     debug_assert!(len > STASH_BYTES);
-    let mut mmap = MmapMut::map_anon(len)?;
+    let mut options = memmap2::MmapOptions::new();
+    options.len(len);
+    if populate {
+        options.populate();
+    }
+    let mut mmap = options.map_anon()?;
     let base = NonNull::new(mmap.as_mut_ptr())
         .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::Other))?;
     // SAFETY: the mapping is `len > STASH_BYTES` bytes long, page aligned (so aligned
