@@ -81,6 +81,11 @@ impl<'a> EventTrace<'a> {
         matches!(self.trace, Trace::Capture)
     }
 
+    /// Whether `Trace::Capture` frames were already captured for this event.
+    pub(crate) fn has_captured(&self) -> bool {
+        self.captured.is_some()
+    }
+
     /// The frames (capturing now for `Trace::Capture`) and whether they are real captured
     /// addresses.
     #[inline(never)]
@@ -242,23 +247,26 @@ impl Validator {
         };
 
         // validate_chain: trylocks are never validated; a cached chain skips validation.
+        let validate = !opts.trylock && !self.chains.contains(chain_key);
+        // Capture (Trace::Capture) only if validation will run — or if the stack was captured
+        // for this event anyway (first use of the class), which costs nothing more to keep.
+        if next.entry.origin == TraceOrigin::NotCaptured
+            && carry.is_none()
+            && ev.is_capture()
+            && (validate || ev.has_captured())
+        {
+            let captured: Vec<usize> = ev.frames().frames.to_vec();
+            next.entry.frames = ts.push_frames(&captured);
+            next.entry.origin = if captured.is_empty() {
+                TraceOrigin::None
+            } else {
+                TraceOrigin::Captured
+            };
+        }
         if !opts.trylock {
-            if self.chains.contains(chain_key) {
+            if !validate {
                 ts.chain_cache_hits += 1;
             } else {
-                if next.entry.origin == TraceOrigin::NotCaptured
-                    && ev.is_capture()
-                    && carry.is_none()
-                {
-                    let f = ev.frames();
-                    let captured: Vec<usize> = f.frames.to_vec();
-                    next.entry.frames = ts.push_frames(&captured);
-                    next.entry.origin = if captured.is_empty() {
-                        TraceOrigin::None
-                    } else {
-                        TraceOrigin::Captured
-                    };
-                }
                 self.validate_chain(ts, thread, &mut next, chain_key, chain_head, ev, pending);
                 if !self.validating.load(Ordering::Relaxed) {
                     return;

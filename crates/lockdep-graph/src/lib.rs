@@ -74,6 +74,10 @@
 //! taken and where the new one was — shared by its forward and backward entries; each class
 //! stores its first-use trace. Traces are saved only when one is needed (new class, new
 //! dependency, report): with [`Trace::Capture`] a cached acquisition never unwinds the stack.
+//! The price: a held lock whose own acquisition hit the chain cache has no captured trace, so
+//! a dependency later recorded *from* it prints `<trace not captured: ...>` for that side
+//! (the new lock's side is captured, except when re-validating after an out-of-order release).
+//! [`Trace::Frames`] has no such gap: the frames are kept with the held lock.
 //! The store is [`StoreKind::Depot`] (default: a `stackdepot::StackDepot`, saved with
 //! `Alloc::NoWait` under the graph lock and refilled after; a failed save records the
 //! dependency without a trace, counts it in [`ValidatorStats::traces_unavailable`] and prints

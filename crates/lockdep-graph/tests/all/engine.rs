@@ -987,3 +987,40 @@ fn nest_lock_with_an_unrelated_lock_between_and_out_of_order_unlock() {
         v.findings().iter().map(|f| &f.report).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn capture_leaves_a_cached_held_lock_uncaptured_and_says_so() {
+    let v = validator();
+    let (a, b) = (lock(&v, "A", 1), lock(&v, "B", 2));
+    let take = |t, l| v.acquire(t, l, Mode::Write, AcquireOpts::default(), Trace::Capture);
+    take(T1, a); // chain [A] is new: captured
+    v.release(T1, a, Trace::None);
+    take(T2, a); // chain [A] cached: nothing captured for this held A
+    take(T2, b); // chain [A, B] is new: B captured, A's side has no trace
+    v.release(T2, b, Trace::None);
+    v.release(T2, a, Trace::None);
+    take(T3, b);
+    take(T3, a);
+    let f = only(&v, FindingKind::CircularDependency);
+    let entry = f
+        .report
+        .split("-> #1 (B)")
+        .nth(1)
+        .expect("chain entry for the A -> B edge");
+    let (next_side, prev_side) = entry
+        .split_once("-- while holding (A)")
+        .expect("both sides printed");
+    assert!(
+        next_side
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.trim_start().starts_with("0x")),
+        "{}",
+        f.report
+    );
+    assert!(
+        prev_side.contains("<trace not captured: the acquisition hit the chain cache>"),
+        "{}",
+        f.report
+    );
+}
