@@ -35,7 +35,7 @@
 //! Exact dedup therefore rests on one fact: two saves of the same new trace
 //! publish under the same shard lock, and the second re-probes and finds the first.
 
-use xxhash_rust::xxh3::xxh3_64;
+use core::hash::{BuildHasher, Hasher};
 
 use crate::budget::Budget;
 use crate::config::page_size;
@@ -568,7 +568,13 @@ impl Drop for StackDepot {
     }
 }
 
-/// The 64-bit hash of a trace: xxh3 over its bytes.
+/// The 64-bit hash of a trace: foldhash over its bytes, with a fixed seed so
+/// handles are reproducible run to run.
+///
+/// Not xxh3: on 192-byte traces (24 frames) `xxh3_64` costs about 280 instructions
+/// against foldhash's 115 (callgrind), on a path whose remaining work is a probe
+/// and a compare. Hash flooding is not a concern for return addresses, and a
+/// collision costs a longer probe, never a wrong answer (frames are compared).
 #[inline]
 fn hash_frames(frames: &[usize]) -> u64 {
     // SAFETY: `usize` has no padding and any byte is a valid `u8`; the byte slice
@@ -576,7 +582,9 @@ fn hash_frames(frames: &[usize]) -> u64 {
     let bytes = unsafe {
         core::slice::from_raw_parts(frames.as_ptr().cast::<u8>(), core::mem::size_of_val(frames))
     };
-    xxh3_64(bytes)
+    let mut hasher = foldhash::fast::FixedState::with_seed(0x9747_b28c_9747_b28c).build_hasher();
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 // The depot holds only atomics, OS mappings it owns and plain config; all shared

@@ -81,7 +81,7 @@
 //!
 //! # Performance
 //!
-//! A hit hashes the trace (xxh3), probes one shard (slots carry 32 hash bits, so a
+//! A hit hashes the trace (foldhash), probes one shard (slots carry 32 hash bits, so a
 //! record is read only on a likely match) and compares frames. A fetch reads the
 //! directory entry, the start bit and the header. An insert copies the record into
 //! the open slab, then publishes it under the shard's spin lock (a probe and two
@@ -96,7 +96,7 @@
 //! - `capture` (default): [`capture`] the current stack into a caller buffer and
 //!   print saved traces symbolised ([`StackDepot::print`], [`write_trace`]), with the
 //!   `backtrace` crate. Without it the crate has no dependency beyond memmap2 and
-//!   xxhash-rust.
+//!   foldhash.
 
 #![cfg_attr(not(test), warn(clippy::undocumented_unsafe_blocks))]
 
