@@ -18,7 +18,7 @@ pub struct ScenarioConfig {
     /// subsystems and classes shrink with it; the depth law and the hour mapping do not, so a
     /// store of `2^19 * scale` words overflows at about the same hour.
     pub scale: f64,
-    /// How many sessions (of 16 simulated hours, the 2^19 overflow at ≈14 h) to run:
+    /// How many sessions (of 24 simulated hours; the 2^19 overflow comes at ≈14 h) to run:
     /// 1, 2 or 4 in the demos, anything in `1..=MAX_LENGTH` accepted.
     pub length: u32,
 }
