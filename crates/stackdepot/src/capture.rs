@@ -17,10 +17,18 @@ use core::fmt;
 /// ```
 #[inline(never)]
 pub fn capture(buf: &mut [usize], skip: usize) -> usize {
+    // The unwinder reports its own frames and ours before the caller's, and how
+    // many depends on inlining (debug vs release). Anchor on this function's own
+    // frame: everything up to and including it is dropped, then `skip` more.
+    let me = capture as usize;
+    let mut seen_self = false;
+    let mut to_skip = skip;
     let mut n = 0;
-    // Frame 0 is `capture` itself.
-    let mut to_skip = skip + 1;
     backtrace::trace(|frame| {
+        if !seen_self {
+            seen_self = frame.symbol_address() as usize == me;
+            return true;
+        }
         if n == buf.len() {
             return false;
         }
@@ -101,5 +109,38 @@ impl crate::StackDepot {
         let max = self.config().max_frames.min(buf.len());
         let n = capture(&mut buf[..max], skip + 1);
         self.save_with(&buf[..n], alloc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[inline(never)]
+    fn marker(buf: &mut [usize]) -> usize {
+        // black_box after the call: a tail call would leave no frame for `marker`.
+        let n = capture(buf, 0);
+        core::hint::black_box(n)
+    }
+
+    #[test]
+    fn first_frame_is_the_caller() {
+        let mut buf = [0usize; 16];
+        let n = marker(&mut buf);
+        assert!(n >= 2);
+        let mut name = String::new();
+        backtrace::resolve(buf[0] as *mut core::ffi::c_void, |s| {
+            if name.is_empty() {
+                name = s.name().map(|n| n.to_string()).unwrap_or_default();
+            }
+        });
+        assert!(name.contains("marker"), "first frame resolves to {name:?}");
+        let mut skipped = [0usize; 16];
+        #[inline(never)]
+        fn skipper(buf: &mut [usize]) -> usize {
+            capture(buf, 1)
+        }
+        let m = skipper(&mut skipped);
+        assert!(m >= 1 && !skipped[..m].contains(&0));
     }
 }

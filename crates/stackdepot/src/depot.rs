@@ -246,8 +246,9 @@ impl StackDepot {
         let c = &self.counters;
         let slab_size = self.config.slab_size as u64;
         let slabs = self.slabs.load(Ordering::Relaxed) as u64;
-        let (mut traces, mut slots, mut index, mut spare, mut retired, mut longest) =
-            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut traces, mut slots, mut index, mut spare, mut retired) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut longest, mut probes) = (0u64, 0u64);
         for f in self.shards.iter().map(Shard::figures) {
             traces += f.len as u64;
             slots += f.slots as u64;
@@ -255,6 +256,7 @@ impl StackDepot {
             spare += f.spare_bytes as u64;
             retired += f.retired_bytes as u64;
             longest = longest.max(f.longest_probe as u64);
+            probes += f.total_probe as u64;
         }
         let cursor = self.cursor.load(Ordering::Relaxed);
         let free_tail = if cursor >> 32 == 0 {
@@ -291,6 +293,7 @@ impl StackDepot {
             reserve_slabs: self.reserve.len() as u64,
             index_slots: slots,
             index_longest_probe: longest,
+            index_probe_total: probes,
             saves: outcomes.iter().map(|&o| c.sum_outcome(o)).sum(),
             dedup_hits: hits + lost,
             lost_races: lost,

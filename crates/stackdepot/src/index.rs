@@ -123,7 +123,6 @@ pub(crate) struct Shard {
     spare: AtomicPtr<u8>,
     retired: AtomicPtr<u8>,
     len: AtomicUsize,
-    longest_probe: AtomicUsize,
     retired_bytes: AtomicUsize,
 }
 
@@ -135,7 +134,10 @@ pub(crate) struct ShardFigures {
     pub(crate) table_bytes: usize,
     pub(crate) spare_bytes: usize,
     pub(crate) retired_bytes: usize,
+    /// Longest probe a lookup of a stored trace needs now (slots visited).
     pub(crate) longest_probe: usize,
+    /// Sum over stored traces of the slots a lookup visits.
+    pub(crate) total_probe: usize,
 }
 
 #[inline]
@@ -152,7 +154,6 @@ impl Shard {
             spare: AtomicPtr::new(core::ptr::null_mut()),
             retired: AtomicPtr::new(core::ptr::null_mut()),
             len: AtomicUsize::new(0),
-            longest_probe: AtomicUsize::new(0),
             retired_bytes: AtomicUsize::new(0),
         })
     }
@@ -209,12 +210,10 @@ impl Shard {
         budget: &Budget,
     ) -> Insert {
         let mut table = self.current();
-        let probes;
         let slot = loop {
             let slots = table.slots();
             let mask = slots.len() - 1;
             let mut i = key as usize & mask;
-            let mut n = 0usize;
             // Relaxed is enough under the lock: every other writer stored before
             // releasing it, and our Acquire of the lock made that visible.
             let found = loop {
@@ -226,14 +225,12 @@ impl Shard {
                     break Some(v as u32);
                 }
                 i = (i + 1) & mask;
-                n += 1;
             };
             if let Some(existing) = found {
                 return Insert::Existing(existing);
             }
             let len = self.len.load(Ordering::Relaxed);
             if len < grow_at(slots.len()) {
-                probes = n;
                 break &slots[i];
             }
             if self.grow(table, budget) {
@@ -241,7 +238,6 @@ impl Shard {
                 continue;
             }
             if len < hard_max(slots.len()) {
-                probes = n;
                 break &slots[i];
             }
             return Insert::NeedsTable;
@@ -251,7 +247,6 @@ impl Shard {
         // sees this slot.
         slot.store(slot_value(key, body), Ordering::Release);
         self.len.fetch_add(1, Ordering::Relaxed);
-        self.longest_probe.fetch_max(probes + 1, Ordering::Relaxed);
         Insert::Inserted
     }
 
@@ -338,8 +333,19 @@ impl Shard {
             && self.spare.load(Ordering::Relaxed).is_null()
     }
 
+    /// Sizes and probe lengths; scans the live table (O(slots), for `stats`).
     pub(crate) fn figures(&self) -> ShardFigures {
         let table = self.current();
+        let slots = table.slots();
+        let mask = slots.len() - 1;
+        let (mut longest_probe, mut total_probe) = (0, 0);
+        for (i, v) in slots.iter().map(|s| s.load(Ordering::Relaxed)).enumerate() {
+            if v != 0 {
+                let probe = (i.wrapping_sub((v >> 32) as usize) & mask) + 1;
+                longest_probe = longest_probe.max(probe);
+                total_probe += probe;
+            }
+        }
         let spare = Table::from_ptr(self.spare.load(Ordering::Acquire));
         ShardFigures {
             len: self.len.load(Ordering::Relaxed),
@@ -347,7 +353,8 @@ impl Shard {
             table_bytes: Table::bytes_for(table.log2()),
             spare_bytes: spare.map_or(0, |s| Table::bytes_for(s.log2())),
             retired_bytes: self.retired_bytes.load(Ordering::Relaxed),
-            longest_probe: self.longest_probe.load(Ordering::Relaxed),
+            longest_probe,
+            total_probe,
         }
     }
 }

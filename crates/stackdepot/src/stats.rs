@@ -37,8 +37,12 @@ pub struct Stats {
     pub reserve_slabs: u64,
     /// Slots in the live index tables (the kernel's "hash buckets").
     pub index_slots: u64,
-    /// Longest probe sequence any insert needed (the kernel's "longest chain").
+    /// Longest probe a lookup of a stored trace needs, in slots (the kernel's
+    /// "longest chain"); measured on the live tables when the snapshot is taken.
     pub index_longest_probe: u64,
+    /// Sum over stored traces of the slots their lookup visits; see
+    /// [`mean_probe`](Self::mean_probe).
+    pub index_probe_total: u64,
     /// Calls to `save`/`save_with`.
     pub saves: u64,
     /// Saves answered by a trace already stored.
@@ -71,6 +75,15 @@ impl Stats {
         }
     }
 
+    /// Mean slots a lookup of a stored trace visits (1.0 = always the home slot).
+    pub fn mean_probe(&self) -> f64 {
+        if self.traces == 0 {
+            0.0
+        } else {
+            self.index_probe_total as f64 / self.traces as f64
+        }
+    }
+
     /// Total failed saves, all kinds.
     pub fn failures(&self) -> u64 {
         self.empty
@@ -84,7 +97,7 @@ impl Stats {
 
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, u64); 22] = [
+        let rows: [(&str, u64); 23] = [
             ("stack traces", self.traces),
             ("stack-trace frames", self.frames),
             ("bytes mapped", self.bytes_mapped),
@@ -100,6 +113,7 @@ impl fmt::Display for Stats {
             ("reserve slabs", self.reserve_slabs),
             ("index slots", self.index_slots),
             ("longest index probe", self.index_longest_probe),
+            ("index probes (sum over traces)", self.index_probe_total),
             ("save calls", self.saves),
             ("dedup hits", self.dedup_hits),
             ("lost insert races", self.lost_races),
