@@ -20,7 +20,7 @@ pub fn capture(buf: &mut [usize], skip: usize) -> usize {
     // The unwinder reports its own frames and ours before the caller's, and how
     // many depends on inlining (debug vs release). Anchor on this function's own
     // frame: everything up to and including it is dropped, then `skip` more.
-    let me = capture as usize;
+    let me = capture as *const () as usize;
     let mut seen_self = false;
     let mut to_skip = skip;
     let mut n = 0;
