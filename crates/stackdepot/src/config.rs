@@ -160,16 +160,25 @@ impl Config {
     }
 
     /// The smallest [`memory_cap`](Self::memory_cap) this config can start with:
-    /// the first page of the slab directory, every shard's first index table, the
-    /// reserve, and one slab to store a trace in. (Directory pages beyond the first,
-    /// 8 bytes per slab, are not charged to the cap.)
+    /// the first pages of the slab directory and of the start bits, every shard's
+    /// first index table, and the reserve plus one slab to store a trace in (each
+    /// slab with its directory entry and start bits).
     pub fn min_memory_cap(&self) -> usize {
         let table = Table::bytes_for(self.initial_index_slots.trailing_zeros());
         let tables = self.index_shards.saturating_mul(table);
         let slabs = self
-            .slab_size
+            .slab_charge()
             .saturating_mul(self.reserve_slabs.saturating_add(1));
-        page_size().saturating_add(tables).saturating_add(slabs)
+        (2 * page_size())
+            .saturating_add(tables)
+            .saturating_add(slabs)
+    }
+
+    /// Bytes one slab counts against the cap: the slab, its directory entry and its
+    /// start bits (one bit per word).
+    pub(crate) fn slab_charge(&self) -> usize {
+        let words = self.slab_size / WORD;
+        self.slab_size + 8 + words.div_ceil(64) * 8
     }
 }
 

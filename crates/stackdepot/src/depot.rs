@@ -15,16 +15,17 @@
 //!    which writes header and frames with plain stores. No one else can name that
 //!    range until step 3.
 //! 3. **Publication**, under the shard's short spin lock, after re-probing the shard
-//!    for an equal trace: first the record's start bit in the slab bitmap
+//!    for an equal trace: first the record's start bit in the start-bit array
 //!    (`fetch_or`, `Release`), then the index slot (`store`, `Release`).
 //! 4. **Lookup** (lock-free): `Acquire` load of the shard's table pointer, `Acquire`
 //!    loads of slots; a slot whose 32-bit key matches names a record whose writes
 //!    happen-before that load (3), so its frames can be compared with plain loads.
-//! 5. **Fetch** (lock-free, no read-modify-write): `Acquire` load of the directory
-//!    entry, `Acquire` load of the record's start bit; a set bit means the record
-//!    was completely written before (3), so the returned slice is immutable for the
-//!    depot's lifetime. A forged handle either names a published record or finds
-//!    a null entry / clear bit and reads nothing else.
+//! 5. **Fetch** (lock-free, no read-modify-write): `Acquire` load of the record's
+//!    start bit (its address follows from the handle alone) and of the directory
+//!    entry; a set bit means the slab was installed and the record completely
+//!    written before (1, 3), so the returned slice is immutable for the depot's
+//!    lifetime. A forged handle either names a published record or finds a clear
+//!    bit and reads nothing else.
 //! 6. **Index growth**, under the shard lock: entries are copied into a table mapped
 //!    beforehand, which is published with a `Release` store (pairs with 4). The old
 //!    table stays mapped; its slot pages are released to the OS, so a reader still
@@ -45,6 +46,7 @@ use crate::handle::WORD;
 use crate::index::{Insert, Shard};
 use crate::reserve::Reserve;
 use crate::slab::{Slab, header_words};
+use crate::start_bits::StartBits;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats, mapping};
 
@@ -65,6 +67,7 @@ pub struct StackDepot {
     header_words: usize,
     shard_mask: usize,
     directory: Directory,
+    start_bits: StartBits,
     /// `(open slab index + 1) << 32 | next free word`; 0 in the high half: no slab yet.
     cursor: AtomicU64,
     /// Slabs installed in the directory.
@@ -105,7 +108,11 @@ impl StackDepot {
             _ => ConfigError::MemoryCap { cap, min },
         };
         let directory = Directory::new(max_slabs).map_err(|e| ConfigError::Map(e.kind()))?;
-        budget.charge(page_size()).map_err(map_err)?;
+        let start_bits =
+            StartBits::new(max_slabs, slab_words).map_err(|e| ConfigError::Map(e.kind()))?;
+        // The first page of the directory and of the start bits; each slab charges
+        // its own entry and bits (`Config::slab_charge`).
+        budget.charge(2 * page_size()).map_err(map_err)?;
         let shards = (0..config.index_shards)
             .map(|_| Shard::new(config.initial_index_slots, &budget))
             .collect::<Result<Box<[Shard]>, SaveError>>()
@@ -116,6 +123,7 @@ impl StackDepot {
             header_words: header_words(slab_words),
             shard_mask: config.index_shards - 1,
             directory,
+            start_bits,
             cursor: AtomicU64::new(0),
             slabs: AtomicUsize::new(0),
             reserve: Reserve::new(config.reserve_slabs),
@@ -188,16 +196,14 @@ impl StackDepot {
     #[inline]
     pub fn fetch(&self, handle: Handle) -> Option<&[usize]> {
         let (slab, word) = self.layout.unpack(handle.to_raw());
-        if word < self.header_words {
+        if word < self.header_words || !self.start_bits.is_published(slab, word) {
             return None;
         }
         let slab = self.directory.get(slab)?;
-        if !slab.is_published(word) {
-            return None;
-        }
         // SAFETY: the Acquire load of the start bit synchronised with its Release
-        // publication, which followed the complete write of the record (protocol 3,
-        // 5); published records are immutable and their slab lives as long as `self`.
+        // publication, which followed the slab's installation and the complete write
+        // of the record (protocol 1, 3, 5); published records are immutable and their
+        // slab lives as long as `self`.
         Some(unsafe { slab.record(word) })
     }
 
@@ -264,8 +270,11 @@ impl StackDepot {
         } else {
             (self.slab_words.saturating_sub(cursor as u32 as usize) * WORD) as u64
         };
-        let directory = self.directory.resident_bytes(slabs as usize) as u64;
-        let reserve = self.reserve.len() as u64 * slab_size + spare;
+        // Directory and start bits, as charged to the cap: their first pages, plus each
+        // installed slab's entry and bits (resident pages are within a page of this).
+        let metadata = 2 * page_size() as u64
+            + slabs * (self.config.slab_charge() - self.config.slab_size) as u64;
+        let reserve = self.reserve.len() as u64 * self.config.slab_charge() as u64 + spare;
         let slab_bytes = slabs * slab_size;
         let hits = c.sum_outcome(Outcome::Hit);
         let lost = c.sum_outcome(Outcome::LostRace);
@@ -283,8 +292,8 @@ impl StackDepot {
         Stats {
             traces,
             frames: c.sum_tally(Tally::InsertedFrames),
-            bytes_mapped: slab_bytes + reserve + index + directory,
-            bytes_used: slab_bytes - free_tail + index + directory,
+            bytes_mapped: slab_bytes + reserve + index + metadata,
+            bytes_used: slab_bytes - free_tail + index + metadata,
             bytes_in_reserve: reserve,
             bytes_index: index,
             bytes_index_retired: retired,
@@ -372,7 +381,7 @@ impl StackDepot {
                 key,
                 body,
                 |other| self.indexed_equals(other, frames),
-                || slab.publish(word),
+                || self.start_bits.publish(slab_index, word),
                 &self.budget,
             );
             drop(guard);
@@ -490,11 +499,11 @@ impl StackDepot {
     }
 
     fn map_slab(&self) -> Result<Slab, SaveError> {
-        self.budget.charge(self.config.slab_size)?;
+        self.budget.charge(self.config.slab_charge())?;
         mapping::map_zeroed(self.config.slab_size, true)
             .map(Slab)
             .map_err(|e| {
-                self.budget.refund(self.config.slab_size);
+                self.budget.refund(self.config.slab_charge());
                 SaveError::MapFailed(e.kind())
             })
     }
@@ -504,7 +513,7 @@ impl StackDepot {
         if let Err(p) = self.reserve.push(slab.0) {
             // SAFETY: the slab was never installed or published; this thread owns it.
             unsafe { mapping::unmap(p) };
-            self.budget.refund(self.config.slab_size);
+            self.budget.refund(self.config.slab_charge());
         }
     }
 
@@ -515,7 +524,7 @@ impl StackDepot {
                 // Another refiller filled the last slot first.
                 // SAFETY: never shared; we own it.
                 unsafe { mapping::unmap(p) };
-                self.budget.refund(self.config.slab_size);
+                self.budget.refund(self.config.slab_charge());
                 break;
             }
         }

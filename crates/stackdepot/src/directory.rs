@@ -76,11 +76,4 @@ impl Directory {
             .map(|_| ())
             .map_err(|p| Slab(NonNull::new(p).unwrap_or(slab.0)))
     }
-
-    /// Resident bytes for `installed` slabs.
-    pub(crate) fn resident_bytes(&self, installed: usize) -> usize {
-        (installed * core::mem::size_of::<AtomicPtr<u8>>())
-            .next_multiple_of(page_size())
-            .max(page_size())
-    }
 }

@@ -45,8 +45,9 @@
 //!
 //! - **Slab**: a [`Config::slab_size`] mapping (16 KiB by default, the kernel's
 //!   4-page pool). Records — one header word and the frames — are bump-allocated
-//!   in the open slab and never move. A slab's header holds a bitmap of published
-//!   record starts, which is what lets `fetch` reject a forged handle.
+//!   in the open slab and never move. Beside the slabs, one bit per slab word says
+//!   where a published record starts, which is what lets `fetch` reject a forged
+//!   handle.
 //! - **Handle**: `caller bits | slab index | word offset`, derived from the config
 //!   ([`HandleLayout`]). At the defaults: 5 caller bits, 65 536 slabs of 16 KiB
 //!   (1 GiB of traces, about 5 million traces of 21 frames), offsets in 8-byte words.
@@ -62,7 +63,7 @@
 //!
 //! | what | limit |
 //! |---|---|
-//! | frames per trace | 64 ([`Config::max_frames`], up to what fits a slab: 2013 at 16 KiB); longer traces keep the innermost frames, counted |
+//! | frames per trace | 64 ([`Config::max_frames`], up to what fits a slab: 2045 at 16 KiB); longer traces keep the innermost frames, counted |
 //! | slabs / bytes a handle can address | 65 536 / 1 GiB (larger slabs or fewer caller bits address more) |
 //! | traces | about 5.1 M at 21 frames (bytes / (8 + 8 × frames)) |
 //! | caller bits | 5 (0..=8) |
@@ -86,7 +87,7 @@
 //! directory entry, the start bit and the header. An insert copies the record into
 //! the open slab, then publishes it under the shard's spin lock (a probe and two
 //! stores). Memory: one header word per trace plus 8 bytes per frame, the index
-//! (8 bytes per slot at 40–80 % load), and the slabs' bitmaps and tails; on the
+//! (8 bytes per slot at 40–80 % load), the start bits and the slabs' tails; on the
 //! RFC's 22 080 traces that is within 2 % of lockdep's packed array. The benches
 //! package compares the depot with a `Mutex<HashMap>` store, a DashMap store and
 //! lockdep's fixed array; see `docs/benchmarks.md`.
@@ -117,6 +118,7 @@ mod mapping;
 mod reserve;
 mod slab;
 mod spin_lock;
+mod start_bits;
 mod stats;
 mod sync;
 

@@ -42,14 +42,14 @@ fn layouts_match_the_documented_table() {
 }
 
 #[test]
-fn the_documented_frame_limit_of_a_16k_slab_is_2013() {
+fn the_documented_frame_limit_of_a_16k_slab_is_2045() {
     let fits = match Config::default().max_frames(1 << 20).validate() {
         Err(ConfigError::MaxFrames { fits, .. }) => fits,
         other => panic!("2^20 frames cannot fit a 16 KiB slab, got {other:?}"),
     };
-    assert_eq!(fits, 2013);
-    assert!(Config::default().max_frames(2013).validate().is_ok());
-    assert!(Config::default().max_frames(2014).validate().is_err());
+    assert_eq!(fits, 2045);
+    assert!(Config::default().max_frames(2045).validate().is_ok());
+    assert!(Config::default().max_frames(2046).validate().is_err());
 }
 
 #[test]
