@@ -138,6 +138,88 @@ struct Next {
 }
 
 impl Validator {
+    /// The hot path of `__lock_acquire`: an acquisition that needs nothing but the thread's
+    /// own state — a class this thread has already used in this usage (read/write), no nest
+    /// lock, a valid subclass, and a chain already validated (or a trylock, never validated).
+    /// It then does exactly what [`acquire_event`](Self::acquire_event) would do and returns
+    /// true; otherwise it changes nothing and returns false, and the caller takes the slow
+    /// path (which builds the event's trace and findings state).
+    #[inline(always)]
+    pub(crate) fn acquire_cached(
+        &self,
+        ts: &mut ThreadState,
+        lock: LockInstance,
+        mode: Mode,
+        opts: AcquireOpts,
+        trace: Trace<'_>,
+    ) -> bool {
+        if opts.nest.is_some() || opts.subclass >= MAX_SUBCLASSES {
+            return false;
+        }
+        let usage_bit = if mode.is_read() { USED_READ } else { USED };
+        let Some(class) = ts.cached_class(lock.class, opts.subclass, usage_bit) else {
+            return false;
+        };
+        let prev_chain_key = if ts.held.is_empty() {
+            INITIAL_CHAIN_KEY
+        } else {
+            ts.chain_key
+        };
+        let chain_key = iterate_chain_key(prev_chain_key, hlock_id(class, mode.read_value()));
+        if !opts.trylock {
+            if !self.chains.contains(chain_key) {
+                return false;
+            }
+            ts.chain_cache_hits += 1;
+        }
+        ts.acquisitions += 1;
+        // As in `acquire_inner` on a cache hit: Frames are kept, Capture is not captured.
+        let (frames, origin) = match trace {
+            Trace::Frames(f) if !f.is_empty() => (ts.push_frames(f), TraceOrigin::Frames),
+            Trace::Capture => (ts.frames.len()..ts.frames.len(), TraceOrigin::NotCaptured),
+            _ => (ts.frames.len()..ts.frames.len(), TraceOrigin::None),
+        };
+        ts.held.push(HeldLock {
+            instance: lock,
+            class,
+            subclass: opts.subclass,
+            mode,
+            trylock: opts.trylock,
+            nest: None,
+            references: 0,
+            prev_chain_key,
+            frames,
+            origin,
+            saved: None,
+        });
+        ts.chain_key = chain_key;
+        ts.max_depth = ts.max_depth.max(ts.held.len() as u64);
+        true
+    }
+
+    /// The hot path of `__lock_release`: releasing the lock on top of the stack. Does exactly
+    /// what [`release_event`](Self::release_event) would and returns true; otherwise (the lock
+    /// is not on top: out of order or not held) changes nothing and returns false.
+    #[inline(always)]
+    pub(crate) fn release_cached(ts: &mut ThreadState, lock: LockInstance) -> bool {
+        // `release_event` takes the topmost matching entry: when the top matches, it is it.
+        let Some(top) = ts.held.last_mut() else {
+            return false;
+        };
+        if !top.matches(&lock) {
+            return false;
+        }
+        if top.references > 0 {
+            top.references -= 1;
+            if top.references > 0 {
+                return true;
+            }
+        }
+        ts.chain_key = top.prev_chain_key;
+        ts.pop();
+        true
+    }
+
     /// `__lock_acquire` for one event (also used by re-acquisition after an out-of-order
     /// release, with `carry` holding the re-acquired entry).
     #[allow(clippy::too_many_arguments)]
@@ -176,9 +258,9 @@ impl Validator {
         // Class lookup: the thread's own cache, else the graph (first use also marks usage
         // and saves the class's first-use trace, lockdep's mark_lock(LOCK_USED)).
         let usage_bit = if mode.is_read() { USED_READ } else { USED };
-        let class = match ts.classes.get(&(lock.class, subclass)) {
-            Some(c) if c.usage_seen & usage_bit != 0 => c.idx,
-            _ => self.class_slow(ts, thread, lock.class, subclass, usage_bit, ev, pending),
+        let class = match ts.cached_class(lock.class, subclass, usage_bit) {
+            Some(idx) => idx,
+            None => self.class_slow(ts, thread, lock.class, subclass, usage_bit, ev, pending),
         };
         if !self.validating.load(Ordering::Relaxed) {
             return;
@@ -303,8 +385,7 @@ impl Validator {
         let usage_seen = g.classes[idx as usize].usage;
         self.check_overflow(&mut g, ts, thread, ev, pending);
         drop(g);
-        ts.classes
-            .insert((key, subclass), CachedClass { idx, usage_seen });
+        ts.remember_class(key, subclass, CachedClass { idx, usage_seen });
         idx
     }
 

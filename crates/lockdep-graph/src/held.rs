@@ -70,13 +70,40 @@ pub(crate) struct CachedClass {
     pub(crate) usage_seen: u8,
 }
 
+/// Slots of the per-thread direct-mapped class cache in front of the class map.
+const CLASS_CACHE_SLOTS: usize = 8;
+
+/// One slot of the direct-mapped class cache. An empty slot has `usage_seen == 0`, which no
+/// lookup accepts (every lookup asks for a usage bit).
+#[derive(Clone, Copy)]
+struct ClassCacheSlot {
+    key: ClassKey,
+    subclass: u8,
+    class: CachedClass,
+}
+
+impl ClassCacheSlot {
+    const EMPTY: ClassCacheSlot = ClassCacheSlot {
+        key: ClassKey(0),
+        subclass: 0,
+        class: CachedClass {
+            idx: 0,
+            usage_seen: 0,
+        },
+    };
+}
+
 pub(crate) struct ThreadState {
     pub(crate) name: Option<String>,
     pub(crate) held: Vec<HeldLock>,
     /// Frames of the held locks, in stack order (each `HeldLock::frames` indexes into it).
     pub(crate) frames: Vec<usize>,
     pub(crate) chain_key: u64,
-    pub(crate) classes: FastMap<(ClassKey, u8), CachedClass>,
+    /// Every class this thread used (the authority), behind `class_cache`.
+    classes: FastMap<(ClassKey, u8), CachedClass>,
+    /// A few recently used entries of `classes`, looked up without hashing: most threads
+    /// cycle through a handful of classes.
+    class_cache: [ClassCacheSlot; CLASS_CACHE_SLOTS],
     pub(crate) acquisitions: u64,
     pub(crate) chain_cache_hits: u64,
     pub(crate) max_depth: u64,
@@ -92,11 +119,52 @@ impl ThreadState {
             frames: Vec::new(),
             chain_key: INITIAL_CHAIN_KEY,
             classes: FastMap::default(),
+            class_cache: [ClassCacheSlot::EMPTY; CLASS_CACHE_SLOTS],
             acquisitions: 0,
             chain_cache_hits: 0,
             max_depth: 0,
             dead: false,
         }
+    }
+
+    #[inline(always)]
+    fn class_slot(key: ClassKey, subclass: u8) -> usize {
+        let h = (key.0 ^ u64::from(subclass)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> (64 - CLASS_CACHE_SLOTS.trailing_zeros())) as usize
+    }
+
+    /// The class index of (`key`, `subclass`) if this thread has seen `usage_bit` set on it.
+    #[inline(always)]
+    pub(crate) fn cached_class(
+        &mut self,
+        key: ClassKey,
+        subclass: u8,
+        usage_bit: u8,
+    ) -> Option<u32> {
+        let slot = &mut self.class_cache[Self::class_slot(key, subclass)];
+        if slot.key == key && slot.subclass == subclass && slot.class.usage_seen & usage_bit != 0 {
+            return Some(slot.class.idx);
+        }
+        let c = *self.classes.get(&(key, subclass))?;
+        if c.usage_seen & usage_bit == 0 {
+            return None;
+        }
+        *slot = ClassCacheSlot {
+            key,
+            subclass,
+            class: c,
+        };
+        Some(c.idx)
+    }
+
+    /// Records what this thread knows about (`key`, `subclass`).
+    pub(crate) fn remember_class(&mut self, key: ClassKey, subclass: u8, class: CachedClass) {
+        self.classes.insert((key, subclass), class);
+        self.class_cache[Self::class_slot(key, subclass)] = ClassCacheSlot {
+            key,
+            subclass,
+            class,
+        };
     }
 
     pub(crate) fn display_name(&self) -> &str {

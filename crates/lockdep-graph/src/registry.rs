@@ -66,12 +66,13 @@ impl Registry {
 
     /// Runs `run` on the slot this OS thread used last, if it is `thread`'s slot in this
     /// registry and generation — without touching any shared lock or reference count. `None`
-    /// if the cache does not apply or `run` declines (returns `None`).
+    /// if the cache does not apply or `run` declines (returns `None`). Generic rather than
+    /// `dyn` so that the hot path inlines into the caller.
     #[inline]
     pub(crate) fn with_cached<R>(
         &self,
         thread: ThreadKey,
-        run: &mut dyn FnMut(&ThreadSlot) -> Option<R>,
+        run: impl FnOnce(&ThreadSlot) -> Option<R>,
     ) -> Option<R> {
         let generation = self.generation.load(Ordering::Acquire);
         LAST_SLOT

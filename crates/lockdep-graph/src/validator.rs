@@ -118,18 +118,44 @@ impl Validator {
         if !self.active() {
             return;
         }
-        let mut pending = Pending::default();
-        let mut ev = EventTrace::new(trace, stack_anchor());
-        let panics = matches!(self.sink, Sink::Panic);
+        // Taken here, in the public function's frame, so that a trace captured by the slow
+        // path starts at our caller.
+        let anchor = stack_anchor();
+        let mut slow = None;
         self.with_thread(thread, true, |ts| {
-            let depth = ts.held.len();
-            self.acquire_event(ts, thread, lock, mode, opts, &mut ev, &mut pending);
-            if panics && !pending.findings.is_empty() {
-                // The caller unwinds out of its lock call and never holds the lock: undo.
-                ts.undo_acquire(depth, &lock);
+            if !self.acquire_cached(ts, lock, mode, opts, trace) {
+                slow = Some(self.acquire_slow(ts, thread, lock, mode, opts, trace, anchor));
             }
         });
-        self.finish(pending);
+        if let Some(pending) = slow {
+            self.finish(pending);
+        }
+    }
+
+    /// Everything [`acquire`](Self::acquire) does beyond its fast path (with the thread's
+    /// state locked); the findings are delivered by the caller.
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn acquire_slow(
+        &self,
+        ts: &mut ThreadState,
+        thread: ThreadKey,
+        lock: LockInstance,
+        mode: Mode,
+        opts: AcquireOpts,
+        trace: Trace<'_>,
+        anchor: usize,
+    ) -> Pending {
+        let mut pending = Pending::default();
+        let mut ev = EventTrace::new(trace, anchor);
+        let depth = ts.held.len();
+        self.acquire_event(ts, thread, lock, mode, opts, &mut ev, &mut pending);
+        if matches!(self.sink, Sink::Panic) && !pending.findings.is_empty() {
+            // The caller unwinds out of its lock call and never holds the lock: undo.
+            ts.undo_acquire(depth, &lock);
+        }
+        pending
     }
 
     /// `thread` released `lock`. Releasing a lock that is not on top of the held stack is
@@ -140,12 +166,33 @@ impl Validator {
         if !self.active() {
             return;
         }
-        let mut pending = Pending::default();
-        let mut ev = EventTrace::new(trace, stack_anchor());
+        let anchor = stack_anchor();
+        let mut slow = None;
         self.with_thread(thread, true, |ts| {
-            self.release_event(ts, thread, lock, &mut ev, &mut pending)
+            if !Self::release_cached(ts, lock) {
+                slow = Some(self.release_slow(ts, thread, lock, trace, anchor));
+            }
         });
-        self.finish(pending);
+        if let Some(pending) = slow {
+            self.finish(pending);
+        }
+    }
+
+    /// Everything [`release`](Self::release) does beyond its fast path.
+    #[cold]
+    #[inline(never)]
+    fn release_slow(
+        &self,
+        ts: &mut ThreadState,
+        thread: ThreadKey,
+        lock: LockInstance,
+        trace: Trace<'_>,
+        anchor: usize,
+    ) -> Pending {
+        let mut pending = Pending::default();
+        let mut ev = EventTrace::new(trace, anchor);
+        self.release_event(ts, thread, lock, &mut ev, &mut pending);
+        pending
     }
 
     /// `lock` is (re)initialised; if any thread holds it, that is reported (`HeldLockFreed`).
@@ -293,27 +340,44 @@ impl Validator {
         f: impl FnOnce(&mut ThreadState) -> R,
     ) -> Option<R> {
         let mut f = Some(f);
-        let mut run = |slot: &ThreadSlot| -> Option<R> {
+        let cached = self.registry.with_cached(thread, |slot| {
             let mut ts = slot.state.lock();
             // A slot retired by thread_exit or reset: look the key up again.
             if ts.dead {
                 return None;
             }
             f.take().map(|f| f(&mut ts))
-        };
-        if let Some(r) = self.registry.with_cached(thread, &mut run) {
-            return Some(r);
+        });
+        if cached.is_some() {
+            return cached;
         }
+        self.with_thread_lookup(thread, create, f?)
+    }
+
+    /// [`with_thread`](Self::with_thread) when this OS thread's cached slot does not apply:
+    /// through the registry's map (which also refreshes the cache).
+    #[cold]
+    #[inline(never)]
+    fn with_thread_lookup<R>(
+        &self,
+        thread: ThreadKey,
+        create: bool,
+        f: impl FnOnce(&mut ThreadState) -> R,
+    ) -> Option<R> {
+        let mut f = Some(f);
         loop {
             let slot: Arc<ThreadSlot> = self.registry.slot(thread, create)?;
-            if let Some(r) = run(&slot) {
-                return Some(r);
+            let mut ts = slot.state.lock();
+            if ts.dead {
+                continue;
             }
+            return f.take().map(|f| f(&mut ts));
         }
     }
 
     /// Work after every slow path, with no validator lock held: refill the depot reserve,
-    /// record and deliver findings.
+    /// record and deliver findings. Traces are saved only under the graph lock, which only a
+    /// slow path takes, so the fast paths (which never save) skip this entirely.
     pub(crate) fn finish(&self, pending: Pending) {
         if let Some(depot) = &self.depot {
             refill_if_needed(depot, &self.refill);
