@@ -26,6 +26,9 @@ pub(crate) struct ChainCache {
     /// Keys stored per level (writer-only bookkeeping, read by `len`).
     counts: [AtomicUsize; LEVELS],
     zero: AtomicBool,
+    /// Moves after every [`clear`](Self::clear), so a reader that saw a key in an epoch may
+    /// remember it as cached for as long as the epoch has not moved.
+    epoch: AtomicU64,
 }
 
 #[inline]
@@ -40,7 +43,15 @@ impl ChainCache {
             levels: std::array::from_fn(|_| OnceLock::new()),
             counts: std::array::from_fn(|_| AtomicUsize::new(0)),
             zero: AtomicBool::new(false),
+            epoch: AtomicU64::new(0),
         }
+    }
+
+    /// The current epoch. Read it before [`contains`](Self::contains): a key found then is
+    /// in the set until the epoch moves.
+    #[inline]
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// Lock-free membership test.
@@ -98,8 +109,9 @@ impl ChainCache {
         false
     }
 
-    /// Forgets every key (keeps the tables for reuse). Readers racing with this may see a
-    /// partly cleared set, which only means one more or one fewer validation.
+    /// Forgets every key (keeps the tables for reuse) and moves the epoch. Readers racing with
+    /// this may see a partly cleared set, which only means one more or one fewer validation;
+    /// what they remember from it expires with the old epoch.
     pub(crate) fn clear(&self) {
         self.zero.store(false, Ordering::Release);
         for (i, level) in self.levels.iter().enumerate() {
@@ -110,6 +122,8 @@ impl ChainCache {
             }
             self.counts[i].store(0, Ordering::Relaxed);
         }
+        // After the slots are emptied: a reader that sees the new epoch sees them empty.
+        self.epoch.fetch_add(1, Ordering::Release);
     }
 
     /// Bytes of the allocated tables.

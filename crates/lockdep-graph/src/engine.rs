@@ -157,18 +157,29 @@ impl Validator {
             return false;
         }
         let usage_bit = if mode.is_read() { USED_READ } else { USED };
-        let Some(class) = ts.cached_class(lock.class, opts.subclass, usage_bit) else {
-            return false;
-        };
         let prev_chain_key = if ts.held.is_empty() {
             INITIAL_CHAIN_KEY
         } else {
             ts.chain_key
         };
-        let chain_key = iterate_chain_key(prev_chain_key, hlock_id(class, mode.read_value()));
+        let Some((class, chain_key, cached_epoch)) = ts.cached_class_and_chain_key(
+            lock.class,
+            opts.subclass,
+            usage_bit,
+            mode.read_value(),
+            prev_chain_key,
+        ) else {
+            return false;
+        };
         if !opts.trylock {
-            if !self.chains.contains(chain_key) {
-                return false;
+            // Keys leave the chain cache only when it is cleared, which moves its epoch: a
+            // key found cached in the current epoch is still cached. Read the epoch first.
+            let epoch = self.chains.epoch();
+            if *cached_epoch != epoch {
+                if !self.chains.contains(chain_key) {
+                    return false;
+                }
+                *cached_epoch = epoch;
             }
             ts.chain_cache_hits += 1;
         }

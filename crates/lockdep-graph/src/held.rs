@@ -6,8 +6,9 @@
 
 use std::ops::Range;
 
+use crate::engine::hlock_id;
 use crate::fast_hash::FastMap;
-use crate::jhash::INITIAL_CHAIN_KEY;
+use crate::jhash::{INITIAL_CHAIN_KEY, iterate_chain_key};
 use crate::trace_store::TraceRef;
 use crate::{ClassKey, LockInstance, Mode};
 
@@ -75,22 +76,50 @@ const CLASS_CACHE_SLOTS: usize = 8;
 
 /// One slot of the direct-mapped class cache. An empty slot has `usage_seen == 0`, which no
 /// lookup accepts (every lookup asks for a usage bit).
+///
+/// It also remembers the last chain key computed for this class: `memo_key` is
+/// `iterate_chain_key(memo_prev, memo_id)`, and `memo_epoch` the chain cache's epoch in which
+/// that key was found cached ([`NOT_CACHED`]: not known to be). A thread that takes its
+/// locks in the same sequence again finds both here instead of recomputing the hash and
+/// probing the shared chain cache. `memo_id` is [`NO_MEMO`] when nothing is remembered.
 #[derive(Clone, Copy)]
 struct ClassCacheSlot {
     key: ClassKey,
     subclass: u8,
     class: CachedClass,
+    memo_id: u32,
+    memo_prev: u64,
+    memo_key: u64,
+    memo_epoch: u64,
 }
 
+/// Never an `hlock_id` (whose read value, in the top two bits, is at most 2).
+const NO_MEMO: u32 = u32::MAX;
+
+/// Never a chain-cache epoch (one per reset: 2^64 resets do not happen).
+pub(crate) const NOT_CACHED: u64 = u64::MAX;
+
 impl ClassCacheSlot {
-    const EMPTY: ClassCacheSlot = ClassCacheSlot {
-        key: ClassKey(0),
-        subclass: 0,
-        class: CachedClass {
+    const EMPTY: ClassCacheSlot = ClassCacheSlot::new(
+        ClassKey(0),
+        0,
+        CachedClass {
             idx: 0,
             usage_seen: 0,
         },
-    };
+    );
+
+    const fn new(key: ClassKey, subclass: u8, class: CachedClass) -> ClassCacheSlot {
+        ClassCacheSlot {
+            key,
+            subclass,
+            class,
+            memo_id: NO_MEMO,
+            memo_prev: 0,
+            memo_key: 0,
+            memo_epoch: NOT_CACHED,
+        }
+    }
 }
 
 pub(crate) struct ThreadState {
@@ -127,12 +156,6 @@ impl ThreadState {
         }
     }
 
-    #[inline(always)]
-    fn class_slot(key: ClassKey, subclass: u8) -> usize {
-        let h = (key.0 ^ u64::from(subclass)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (h >> (64 - CLASS_CACHE_SLOTS.trailing_zeros())) as usize
-    }
-
     /// The class index of (`key`, `subclass`) if this thread has seen `usage_bit` set on it.
     #[inline(always)]
     pub(crate) fn cached_class(
@@ -141,30 +164,69 @@ impl ThreadState {
         subclass: u8,
         usage_bit: u8,
     ) -> Option<u32> {
-        let slot = &mut self.class_cache[Self::class_slot(key, subclass)];
-        if slot.key == key && slot.subclass == subclass && slot.class.usage_seen & usage_bit != 0 {
-            return Some(slot.class.idx);
+        let i = self.class_slot_for(key, subclass, usage_bit)?;
+        Some(self.class_cache[i].class.idx)
+    }
+
+    /// [`cached_class`](Self::cached_class), plus the chain key of pushing that class with
+    /// read value `read` on a stack whose chain key is `prev` (lockdep's `iterate_chain_key`
+    /// of `hlock_id`), remembered per class, and the remembered chain-cache epoch in which
+    /// that key was found cached ([`NOT_CACHED`] if it was not), for the caller to check and
+    /// update.
+    #[inline(always)]
+    pub(crate) fn cached_class_and_chain_key(
+        &mut self,
+        key: ClassKey,
+        subclass: u8,
+        usage_bit: u8,
+        read: u8,
+        prev: u64,
+    ) -> Option<(u32, u64, &mut u64)> {
+        let i = self.class_slot_for(key, subclass, usage_bit)?;
+        let slot = &mut self.class_cache[i];
+        let id = hlock_id(slot.class.idx, read);
+        if slot.memo_id != id || slot.memo_prev != prev {
+            slot.memo_id = id;
+            slot.memo_prev = prev;
+            slot.memo_key = iterate_chain_key(prev, id);
+            slot.memo_epoch = NOT_CACHED;
         }
+        Some((slot.class.idx, slot.memo_key, &mut slot.memo_epoch))
+    }
+
+    /// The class-cache slot holding (`key`, `subclass`) with `usage_bit` seen, filled from
+    /// the class map if needed.
+    #[inline(always)]
+    fn class_slot_for(&mut self, key: ClassKey, subclass: u8, usage_bit: u8) -> Option<usize> {
+        let h = (key.0 ^ u64::from(subclass)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let i = (h >> (64 - CLASS_CACHE_SLOTS.trailing_zeros())) as usize;
+        let slot = &self.class_cache[i];
+        if slot.key == key && slot.subclass == subclass && slot.class.usage_seen & usage_bit != 0 {
+            return Some(i);
+        }
+        self.fill_class_slot(i, key, subclass, usage_bit)
+    }
+
+    #[inline(never)]
+    fn fill_class_slot(
+        &mut self,
+        i: usize,
+        key: ClassKey,
+        subclass: u8,
+        usage_bit: u8,
+    ) -> Option<usize> {
         let c = *self.classes.get(&(key, subclass))?;
         if c.usage_seen & usage_bit == 0 {
             return None;
         }
-        *slot = ClassCacheSlot {
-            key,
-            subclass,
-            class: c,
-        };
-        Some(c.idx)
+        self.class_cache[i] = ClassCacheSlot::new(key, subclass, c);
+        Some(i)
     }
 
-    /// Records what this thread knows about (`key`, `subclass`).
+    /// Records what this thread knows about (`key`, `subclass`) (the class map only: the
+    /// class cache fills itself from the map on the next lookup).
     pub(crate) fn remember_class(&mut self, key: ClassKey, subclass: u8, class: CachedClass) {
         self.classes.insert((key, subclass), class);
-        self.class_cache[Self::class_slot(key, subclass)] = ClassCacheSlot {
-            key,
-            subclass,
-            class,
-        };
     }
 
     pub(crate) fn display_name(&self) -> &str {

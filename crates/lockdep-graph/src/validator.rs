@@ -118,44 +118,45 @@ impl Validator {
         if !self.active() {
             return;
         }
-        // Taken here, in the public function's frame, so that a trace captured by the slow
-        // path starts at our caller.
-        let anchor = stack_anchor();
-        let mut slow = None;
-        self.with_thread(thread, true, |ts| {
-            if !self.acquire_cached(ts, lock, mode, opts, trace) {
-                slow = Some(self.acquire_slow(ts, thread, lock, mode, opts, trace, anchor));
-            }
+        // The fast path on this OS thread's cached slot, inlined here. When it declines it
+        // has changed nothing, and the slow path takes the thread's state afresh.
+        let done = self.registry.with_cached(thread, |slot| {
+            let mut ts = slot.state.lock();
+            // A slot retired by thread_exit or reset: the slow path looks the key up again.
+            (!ts.dead).then(|| self.acquire_cached(&mut ts, lock, mode, opts, trace))
         });
-        if let Some(pending) = slow {
-            self.finish(pending);
+        if done != Some(true) {
+            // Taken here, in the public function's frame, so that a trace captured by the
+            // slow path starts at our caller.
+            self.acquire_slow(thread, lock, mode, opts, trace, stack_anchor());
         }
     }
 
-    /// Everything [`acquire`](Self::acquire) does beyond its fast path (with the thread's
-    /// state locked); the findings are delivered by the caller.
+    /// Everything [`acquire`](Self::acquire) does beyond its fast path: findings and traces
+    /// are prepared, the acquisition processed, the findings delivered.
     #[cold]
     #[inline(never)]
-    #[allow(clippy::too_many_arguments)]
     fn acquire_slow(
         &self,
-        ts: &mut ThreadState,
         thread: ThreadKey,
         lock: LockInstance,
         mode: Mode,
         opts: AcquireOpts,
         trace: Trace<'_>,
         anchor: usize,
-    ) -> Pending {
+    ) {
         let mut pending = Pending::default();
         let mut ev = EventTrace::new(trace, anchor);
-        let depth = ts.held.len();
-        self.acquire_event(ts, thread, lock, mode, opts, &mut ev, &mut pending);
-        if matches!(self.sink, Sink::Panic) && !pending.findings.is_empty() {
-            // The caller unwinds out of its lock call and never holds the lock: undo.
-            ts.undo_acquire(depth, &lock);
-        }
-        pending
+        let panics = matches!(self.sink, Sink::Panic);
+        self.with_thread(thread, true, |ts| {
+            let depth = ts.held.len();
+            self.acquire_event(ts, thread, lock, mode, opts, &mut ev, &mut pending);
+            if panics && !pending.findings.is_empty() {
+                // The caller unwinds out of its lock call and never holds the lock: undo.
+                ts.undo_acquire(depth, &lock);
+            }
+        });
+        self.finish(pending);
     }
 
     /// `thread` released `lock`. Releasing a lock that is not on top of the held stack is
@@ -166,33 +167,25 @@ impl Validator {
         if !self.active() {
             return;
         }
-        let anchor = stack_anchor();
-        let mut slow = None;
-        self.with_thread(thread, true, |ts| {
-            if !Self::release_cached(ts, lock) {
-                slow = Some(self.release_slow(ts, thread, lock, trace, anchor));
-            }
+        let done = self.registry.with_cached(thread, |slot| {
+            let mut ts = slot.state.lock();
+            (!ts.dead).then(|| Self::release_cached(&mut ts, lock))
         });
-        if let Some(pending) = slow {
-            self.finish(pending);
+        if done != Some(true) {
+            self.release_slow(thread, lock, trace, stack_anchor());
         }
     }
 
     /// Everything [`release`](Self::release) does beyond its fast path.
     #[cold]
     #[inline(never)]
-    fn release_slow(
-        &self,
-        ts: &mut ThreadState,
-        thread: ThreadKey,
-        lock: LockInstance,
-        trace: Trace<'_>,
-        anchor: usize,
-    ) -> Pending {
+    fn release_slow(&self, thread: ThreadKey, lock: LockInstance, trace: Trace<'_>, anchor: usize) {
         let mut pending = Pending::default();
         let mut ev = EventTrace::new(trace, anchor);
-        self.release_event(ts, thread, lock, &mut ev, &mut pending);
-        pending
+        self.with_thread(thread, true, |ts| {
+            self.release_event(ts, thread, lock, &mut ev, &mut pending)
+        });
+        self.finish(pending);
     }
 
     /// `lock` is (re)initialised; if any thread holds it, that is reported (`HeldLockFreed`).
