@@ -162,7 +162,9 @@ mod tests {
         assert!(!c.contains(0));
         assert!(c.insert(0));
         assert!(c.contains(0));
+        let epoch = c.epoch();
         c.clear();
+        assert_ne!(c.epoch(), epoch, "a clear expires what readers remember");
         assert!(!c.contains(keys[0]) && !c.contains(0));
         assert!(c.insert(keys[0]));
     }

@@ -536,5 +536,133 @@ mod tests {
             }
             prop_assert!(v.findings().is_empty(), "{:?}", v.findings().iter().map(|f| &f.report).collect::<Vec<_>>());
         }
+
+        /// The fast paths change nothing a full (slow-path) event would not: the same random
+        /// events, fed to one validator through the public API and to another through the
+        /// slow paths only, leave identical held stacks, chain keys, counters, graphs and
+        /// findings. Covers cached and uncached chains, trylocks, read modes, subclasses
+        /// (valid and not), nest locks, out-of-order and unbalanced releases, several
+        /// threads, all trace kinds and resets.
+        #[test]
+        fn fast_paths_match_the_slow_paths(ops in proptest::collection::vec((0u8..10, 0u64..5, 0u64..8, 0u8..3, 0u8..10, 0u8..3), 1..150)) {
+            // The fast path needs this OS thread's cached slot to be the event's: run each
+            // validator's events in one go, watching only the thread of each event.
+            let fast = Validator::new(ValidatorConfig::default());
+            let slow = Validator::new(ValidatorConfig::default());
+            let fast_views = run_events(&fast, &ops, true);
+            let slow_views = run_events(&slow, &ops, false);
+            prop_assert_eq!(fast_views, slow_views);
+            for thread in 0..2 {
+                prop_assert_eq!(thread_view(&fast, thread), thread_view(&slow, thread));
+            }
+            let (fs, ss) = (fast.stats(), slow.stats());
+            prop_assert_eq!(fs.acquisitions, ss.acquisitions);
+            prop_assert_eq!(fs.chain_cache_hits, ss.chain_cache_hits);
+            prop_assert_eq!(fs.max_held_depth, ss.max_held_depth);
+            prop_assert_eq!(fs.lock_classes, ss.lock_classes);
+            prop_assert_eq!(fs.direct_dependencies, ss.direct_dependencies);
+            prop_assert_eq!(fs.dependency_chains, ss.dependency_chains);
+            let kinds = |v: &Validator| v.findings().iter().map(|f| (f.kind, f.locks.clone())).collect::<Vec<_>>();
+            prop_assert_eq!(kinds(&fast), kinds(&slow));
+        }
+    }
+
+    type Event = (u8, u64, u64, u8, u8, u8);
+
+    /// Feeds `events` to `v` (through the public API if `public`, else the slow paths only)
+    /// and returns the event thread's view after each event.
+    #[allow(clippy::type_complexity)]
+    fn run_events(
+        v: &Validator,
+        events: &[Event],
+        public: bool,
+    ) -> Vec<Option<(u64, u64, u64, u64, Vec<String>)>> {
+        let frames = [0x1000usize, 0x2000, 0x3000];
+        let mut t = 0;
+        let mut views = Vec::new();
+        for &(op, i, switch, m, sub, tr) in events {
+            // Mostly the same thread as before (runs of events), sometimes the other one.
+            if switch < 2 {
+                t = switch;
+            }
+            // Two instances per class, so nest locks and same-class nesting occur.
+            let lock = LockInstance {
+                class: ClassKey(i / 2 + 1),
+                id: i,
+            };
+            let trace = match tr {
+                0 => Trace::Frames(&frames[..(i as usize % 3) + 1]),
+                1 => Trace::None,
+                _ => Trace::Capture,
+            };
+            let outer = LockInstance {
+                class: ClassKey(9),
+                id: 9,
+            };
+            let acquire = |lock, mode, opts| {
+                if public {
+                    v.acquire(t, lock, mode, opts, trace);
+                } else {
+                    v.acquire_slow(t, lock, mode, opts, trace, stack_anchor());
+                }
+            };
+            match op {
+                0..=4 => {
+                    let opts = AcquireOpts {
+                        trylock: op == 4,
+                        subclass: if sub == 9 { 8 } else { sub % 2 },
+                        nest: (sub == 7).then_some(outer),
+                    };
+                    acquire(lock, mode(m), opts);
+                }
+                5..=8 if public => v.release(t, lock, trace),
+                5..=8 => v.release_slow(t, lock, trace, stack_anchor()),
+                _ if i == 0 => v.reset(),
+                _ => acquire(outer, Mode::Write, AcquireOpts::default()),
+            }
+            views.push(thread_view(v, t));
+        }
+        views
+    }
+
+    /// What a thread's state looks like from outside: everything but captured addresses
+    /// (which differ between two call paths).
+    #[allow(clippy::type_complexity)]
+    fn thread_view(v: &Validator, thread: ThreadKey) -> Option<(u64, u64, u64, u64, Vec<String>)> {
+        v.with_thread(thread, false, |ts| {
+            let held = ts
+                .held
+                .iter()
+                .map(|h| {
+                    let frames = if h.origin == crate::held::TraceOrigin::Captured {
+                        Vec::new()
+                    } else {
+                        ts.frames_of(h).to_vec()
+                    };
+                    format!(
+                        "{:?} {} {} {:?} {} {:?} {} {:x} {:?} {:?} {:?}",
+                        h.instance,
+                        h.class,
+                        h.subclass,
+                        h.mode,
+                        h.trylock,
+                        h.nest,
+                        h.references,
+                        h.prev_chain_key,
+                        h.origin,
+                        h.saved.map(|_| ()),
+                        frames
+                    )
+                })
+                .collect();
+            let key = if ts.held.is_empty() { 0 } else { ts.chain_key };
+            (
+                key,
+                ts.acquisitions,
+                ts.chain_cache_hits,
+                ts.max_depth,
+                held,
+            )
+        })
     }
 }
