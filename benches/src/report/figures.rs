@@ -34,13 +34,16 @@ pub struct StoreFigures {
     pub hit_mops_1t: f64,
     /// Million hit saves per second, all threads together.
     pub hit_mops_mt: f64,
-    /// `hit_mops_mt / hit_mops_1t`.
+    /// Multi-thread over one-thread hit throughput: the median over runs of each
+    /// run's ratio (the two are measured back to back, so load that comes and goes
+    /// on a shared machine mostly cancels), or the ratio of the medians when the
+    /// per-run ratios are not available.
     pub hit_scaling: f64,
     /// Million fetches per second, one thread.
     pub fetch_mops_1t: f64,
     /// Million fetches per second, all threads together.
     pub fetch_mops_mt: f64,
-    /// `fetch_mops_mt / fetch_mops_1t`.
+    /// Multi-thread over one-thread fetch throughput, computed like `hit_scaling`.
     pub fetch_scaling: f64,
     /// Bytes the store's contents cost, index included ([`TraceStore::bytes_used`](crate::TraceStore::bytes_used)).
     pub bytes_used: u64,
@@ -99,6 +102,31 @@ impl StoreFigures {
         self.fetch_mops_mt = mops(fetch_mt_ns);
         self.hit_scaling = self.hit_mops_mt / self.hit_mops_1t;
         self.fetch_scaling = self.fetch_mops_mt / self.fetch_mops_1t;
+        self
+    }
+
+    /// Sets the scaling from paired per-run samples (ns per operation, one thread
+    /// and all threads, run `r` at index `r` of both): the median of the ratios.
+    pub fn with_paired_scaling(
+        mut self,
+        hit: (&[f64], &[f64]),
+        fetch: (&[f64], &[f64]),
+    ) -> StoreFigures {
+        let ratios = |one: &[f64], multi: &[f64]| -> Vec<f64> {
+            one.iter()
+                .zip(multi)
+                .filter(|&(_, &m)| m > 0.0)
+                .map(|(&o, &m)| o / m)
+                .collect()
+        };
+        let mut h = ratios(hit.0, hit.1);
+        let mut f = ratios(fetch.0, fetch.1);
+        if !h.is_empty() {
+            self.hit_scaling = crate::measure::median(&mut h);
+        }
+        if !f.is_empty() {
+            self.fetch_scaling = crate::measure::median(&mut f);
+        }
         self
     }
 }

@@ -167,6 +167,7 @@ pub fn replay_file(
     for (k, store) in filled.iter().enumerate() {
         let Some(store) = store else { continue };
         let mut sm = samples[k].clone();
+        let paired = samples[k].clone();
         let hit = median(&mut sm.hit);
         let fetch = median(&mut sm.fetch);
         stores.push(
@@ -177,7 +178,11 @@ pub fn replay_file(
                     fetch,
                     Some(median(&mut sm.mixed)),
                 )
-                .with_scaling(median(&mut sm.hit_mt), median(&mut sm.fetch_mt)),
+                .with_scaling(median(&mut sm.hit_mt), median(&mut sm.fetch_mt))
+                .with_paired_scaling(
+                    (&paired.hit, &paired.hit_mt),
+                    (&paired.fetch, &paired.fetch_mt),
+                ),
         );
     }
     fill_ratios(&mut stores);

@@ -205,6 +205,13 @@ struct Samples {
 
 impl Samples {
     fn figures(mut self, store: &AnyStore, frames: usize, threads: usize) -> StoreFigures {
+        // Pair the runs before `median` sorts the vectors in place.
+        let paired = (
+            self.hit.clone(),
+            self.hit_mt.clone(),
+            self.fetch.clone(),
+            self.fetch_mt.clone(),
+        );
         let hit = median(&mut self.hit);
         let fetch = median(&mut self.fetch);
         let hit_mt = median(&mut self.hit_mt);
@@ -217,6 +224,7 @@ impl Samples {
         StoreFigures::new(store, frames, threads)
             .with_times(hit, median(&mut self.insert), fetch, stream)
             .with_scaling(hit_mt, fetch_mt)
+            .with_paired_scaling((&paired.0, &paired.1), (&paired.2, &paired.3))
     }
 }
 

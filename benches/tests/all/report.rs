@@ -70,3 +70,15 @@ fn goals_use_the_kasan_size_and_report_misses() {
     assert_eq!(met("bytes per stored frame"), Some(true));
     assert!(goals.iter().all(|g| g.what.contains("(kasan)")));
 }
+
+#[test]
+fn paired_scaling_is_the_median_of_per_run_ratios() {
+    // Run 2 was slowed by outside load in both measurements: its ratio is still 2.
+    let one = [10.0, 40.0, 10.0];
+    let multi = [5.0, 20.0, 10.0];
+    let f = figures("stackdepot", 20.0, 1.0, 20.0)
+        .with_scaling(20.0, 20.0) // ratio of medians: 1.0, replaced below
+        .with_paired_scaling((&one, &multi), (&one, &multi));
+    assert!((f.hit_scaling - 2.0).abs() < 1e-9);
+    assert!((f.fetch_scaling - 2.0).abs() < 1e-9);
+}
