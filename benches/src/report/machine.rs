@@ -17,6 +17,9 @@ pub struct Machine {
     pub load_at_end: f64,
     /// Whether this binary was built with optimisations (a debug build's numbers mean nothing).
     pub optimized: bool,
+    /// `git describe --always --dirty` of the working directory, if it is a checkout
+    /// ("-dirty": the measured code had uncommitted changes).
+    pub revision: String,
 }
 
 impl Machine {
@@ -45,6 +48,7 @@ impl Machine {
             load_at_start: load_average(),
             load_at_end: 0.0,
             optimized: !cfg!(debug_assertions),
+            revision: git_revision(),
         }
     }
 
@@ -60,4 +64,17 @@ pub fn load_average() -> f64 {
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
         .unwrap_or(0.0)
+}
+
+/// Best effort: the checkout's revision, or "unknown" outside a git checkout.
+fn git_revision() -> String {
+    std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
 }

@@ -10,12 +10,13 @@ pub fn render(r: &Report) -> String {
     let m = &r.machine;
     let _ = writeln!(
         out,
-        "machine: {} | {} threads | {} MiB | load {:.2} -> {:.2}{}",
+        "machine: {} | {} threads | {} MiB | load {:.2} -> {:.2} | source {}{}",
         m.cpu,
         m.threads,
         m.memory_mib,
         m.load_at_start,
         m.load_at_end,
+        m.revision,
         if m.optimized {
             ""
         } else {
