@@ -13,6 +13,7 @@ use crate::held::{CachedClass, HeldLock, MAX_TRACE_FRAMES, ThreadState, TraceOri
 use crate::jhash::{INITIAL_CHAIN_KEY, iterate_chain_key};
 use crate::report::{self, EventFrames};
 use crate::trace_store::TraceRef;
+use crate::validator::NOT_VALIDATING;
 use crate::{
     AcquireOpts, ClassKey, Finding, FindingKind, LockInstance, MAX_SUBCLASSES, Mode, ThreadKey,
     Trace, Validator,
@@ -273,7 +274,7 @@ impl Validator {
             Some(idx) => idx,
             None => self.class_slow(ts, thread, lock.class, subclass, usage_bit, ev, pending),
         };
-        if !self.validating.load(Ordering::Relaxed) {
+        if !self.is_validating() {
             return;
         }
 
@@ -361,7 +362,7 @@ impl Validator {
                 ts.chain_cache_hits += 1;
             } else {
                 self.validate_chain(ts, thread, &mut next, chain_key, chain_head, ev, pending);
-                if !self.validating.load(Ordering::Relaxed) {
+                if !self.is_validating() {
                     return;
                 }
             }
@@ -413,7 +414,7 @@ impl Validator {
             return;
         }
         g.disabled_reported = true;
-        self.validating.store(false, Ordering::Relaxed);
+        self.off.fetch_or(NOT_VALIDATING, Ordering::Relaxed);
         let mut out = String::new();
         let _ = writeln!(out, "BUG: MAX_STACK_TRACE_ENTRIES too low!");
         let _ = writeln!(out, "turning off the locking correctness validator.");
@@ -646,7 +647,7 @@ impl Validator {
                 Some((&h, &frames)),
                 pending,
             );
-            if !self.validating.load(Ordering::Relaxed) {
+            if !self.is_validating() {
                 return;
             }
         }

@@ -77,24 +77,26 @@ const CLASS_CACHE_SLOTS: usize = 8;
 /// One slot of the direct-mapped class cache. An empty slot has `usage_seen == 0`, which no
 /// lookup accepts (every lookup asks for a usage bit).
 ///
-/// It also remembers the last chain key computed for this class: `memo_key` is
-/// `iterate_chain_key(memo_prev, memo_id)`, and `memo_epoch` the chain cache's epoch in which
-/// that key was found cached ([`NOT_CACHED`]: not known to be). A thread that takes its
-/// locks in the same sequence again finds both here instead of recomputing the hash and
-/// probing the shared chain cache. `memo_id` is [`NO_MEMO`] when nothing is remembered.
+/// It also remembers the last chain key computed for this class: `memo_key` is the chain key
+/// after pushing the class with read value `memo_read` on a stack whose key is `memo_prev`,
+/// and `memo_epoch` the chain cache's epoch in which that key was found cached
+/// ([`NOT_CACHED`]: not known to be). A thread that takes its locks in the same sequence again
+/// finds both here instead of recomputing the hash and probing the shared chain cache.
+/// `memo_read` is [`NO_MEMO`] when nothing is remembered.
 #[derive(Clone, Copy)]
 struct ClassCacheSlot {
     key: ClassKey,
+    idx: u32,
     subclass: u8,
-    class: CachedClass,
-    memo_id: u32,
+    usage_seen: u8,
+    memo_read: u8,
     memo_prev: u64,
     memo_key: u64,
     memo_epoch: u64,
 }
 
-/// Never an `hlock_id` (whose read value, in the top two bits, is at most 2).
-const NO_MEMO: u32 = u32::MAX;
+/// Never a read value (0, 1 or 2).
+const NO_MEMO: u8 = u8::MAX;
 
 /// Never a chain-cache epoch (one per reset: 2^64 resets do not happen).
 pub(crate) const NOT_CACHED: u64 = u64::MAX;
@@ -112,9 +114,10 @@ impl ClassCacheSlot {
     const fn new(key: ClassKey, subclass: u8, class: CachedClass) -> ClassCacheSlot {
         ClassCacheSlot {
             key,
+            idx: class.idx,
             subclass,
-            class,
-            memo_id: NO_MEMO,
+            usage_seen: class.usage_seen,
+            memo_read: NO_MEMO,
             memo_prev: 0,
             memo_key: 0,
             memo_epoch: NOT_CACHED,
@@ -164,8 +167,7 @@ impl ThreadState {
         subclass: u8,
         usage_bit: u8,
     ) -> Option<u32> {
-        let i = self.class_slot_for(key, subclass, usage_bit)?;
-        Some(self.class_cache[i].class.idx)
+        Some(self.class_slot_for(key, subclass, usage_bit)?.idx)
     }
 
     /// [`cached_class`](Self::cached_class), plus the chain key of pushing that class with
@@ -182,27 +184,30 @@ impl ThreadState {
         read: u8,
         prev: u64,
     ) -> Option<(u32, u64, &mut u64)> {
-        let i = self.class_slot_for(key, subclass, usage_bit)?;
-        let slot = &mut self.class_cache[i];
-        let id = hlock_id(slot.class.idx, read);
-        if slot.memo_id != id || slot.memo_prev != prev {
-            slot.memo_id = id;
+        let slot = self.class_slot_for(key, subclass, usage_bit)?;
+        if slot.memo_read != read || slot.memo_prev != prev {
+            slot.memo_read = read;
             slot.memo_prev = prev;
-            slot.memo_key = iterate_chain_key(prev, id);
+            slot.memo_key = iterate_chain_key(prev, hlock_id(slot.idx, read));
             slot.memo_epoch = NOT_CACHED;
         }
-        Some((slot.class.idx, slot.memo_key, &mut slot.memo_epoch))
+        Some((slot.idx, slot.memo_key, &mut slot.memo_epoch))
     }
 
     /// The class-cache slot holding (`key`, `subclass`) with `usage_bit` seen, filled from
     /// the class map if needed.
     #[inline(always)]
-    fn class_slot_for(&mut self, key: ClassKey, subclass: u8, usage_bit: u8) -> Option<usize> {
+    fn class_slot_for(
+        &mut self,
+        key: ClassKey,
+        subclass: u8,
+        usage_bit: u8,
+    ) -> Option<&mut ClassCacheSlot> {
         let h = (key.0 ^ u64::from(subclass)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let i = (h >> (64 - CLASS_CACHE_SLOTS.trailing_zeros())) as usize;
         let slot = &self.class_cache[i];
-        if slot.key == key && slot.subclass == subclass && slot.class.usage_seen & usage_bit != 0 {
-            return Some(i);
+        if slot.key == key && slot.subclass == subclass && slot.usage_seen & usage_bit != 0 {
+            return Some(&mut self.class_cache[i]);
         }
         self.fill_class_slot(i, key, subclass, usage_bit)
     }
@@ -214,13 +219,14 @@ impl ThreadState {
         key: ClassKey,
         subclass: u8,
         usage_bit: u8,
-    ) -> Option<usize> {
+    ) -> Option<&mut ClassCacheSlot> {
         let c = *self.classes.get(&(key, subclass))?;
         if c.usage_seen & usage_bit == 0 {
             return None;
         }
-        self.class_cache[i] = ClassCacheSlot::new(key, subclass, c);
-        Some(i)
+        let slot = self.class_cache.get_mut(i)?;
+        *slot = ClassCacheSlot::new(key, subclass, c);
+        Some(slot)
     }
 
     /// Records what this thread knows about (`key`, `subclass`) (the class map only: the

@@ -2,10 +2,10 @@
 //!
 //! The map is sharded (a `parking_lot::RwLock` per shard, written only when a thread key is
 //! first seen, exits, or on reset). In front of it each OS thread keeps a one-entry cache
-//! (thread-local) of the last slot it used, tagged with the validator's unique id and reset
-//! generation, so the common case — an OS thread reporting its own events to one validator —
-//! touches no shared lock at all: one TLS read, one `Arc` clone, and the slot's own mutex,
-//! which only that thread normally takes.
+//! (thread-local) of the last slot it used, tagged with a value unique to the validator and
+//! its reset generation, so the common case — an OS thread reporting its own events to one
+//! validator — touches no shared lock and no reference count: one TLS read, one comparison
+//! of tag and thread key, and the slot's own mutex, which only that thread normally takes.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -27,8 +27,7 @@ pub(crate) struct ThreadSlot {
 }
 
 struct CacheEntry {
-    registry: u64,
-    generation: u64,
+    tag: u64,
     thread: ThreadKey,
     slot: Arc<ThreadSlot>,
 }
@@ -40,19 +39,21 @@ thread_local! {
 /// One shard of the map.
 type Shard = RwLock<FastMap<ThreadKey, Arc<ThreadSlot>>>;
 
-static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
+/// Source of registry tags: every registry, and every generation of it, gets a fresh value,
+/// so one comparison tells whether a cached slot belongs to this registry's current
+/// generation (a 64-bit counter does not wrap).
+static NEXT_TAG: AtomicU64 = AtomicU64::new(1);
 
 pub(crate) struct Registry {
-    id: u64,
-    generation: AtomicU64,
+    /// This registry's current generation, from [`NEXT_TAG`]; replaced by `clear`.
+    tag: AtomicU64,
     shards: Box<[Shard]>,
 }
 
 impl Registry {
     pub(crate) fn new() -> Registry {
         Registry {
-            id: NEXT_REGISTRY_ID.fetch_add(1, Ordering::Relaxed),
-            generation: AtomicU64::new(0),
+            tag: AtomicU64::new(NEXT_TAG.fetch_add(1, Ordering::Relaxed)),
             shards: (0..SHARDS)
                 .map(|_| RwLock::new(FastMap::default()))
                 .collect(),
@@ -65,7 +66,7 @@ impl Registry {
     }
 
     /// Runs `run` on the slot this OS thread used last, if it is `thread`'s slot in this
-    /// registry and generation — without touching any shared lock or reference count. `None`
+    /// registry's current generation — without touching any shared lock or reference count. `None`
     /// if the cache does not apply or `run` declines (returns `None`). Generic rather than
     /// `dyn` so that the hot path inlines into the caller.
     #[inline]
@@ -74,13 +75,13 @@ impl Registry {
         thread: ThreadKey,
         run: impl FnOnce(&ThreadSlot) -> Option<R>,
     ) -> Option<R> {
-        let generation = self.generation.load(Ordering::Acquire);
+        let tag = self.tag.load(Ordering::Acquire);
         LAST_SLOT
             .try_with(|c| {
                 // A shared borrow: a re-entrant call on this thread can borrow again.
                 let c = c.try_borrow().ok()?;
                 let e = c.as_ref()?;
-                if e.registry == self.id && e.generation == generation && e.thread == thread {
+                if e.tag == tag && e.thread == thread {
                     run(&e.slot)
                 } else {
                     None
@@ -94,15 +95,14 @@ impl Registry {
     /// thread's cache. The slot may have been retired by a concurrent exit/reset; callers
     /// check `state.dead` after locking and retry.
     pub(crate) fn slot(&self, thread: ThreadKey, create: bool) -> Option<Arc<ThreadSlot>> {
-        let generation = self.generation.load(Ordering::Acquire);
+        let tag = self.tag.load(Ordering::Acquire);
         let slot = self.lookup(thread, create)?;
         let _ = LAST_SLOT.try_with(|c| {
             // Fails while a cached slot is in use further up this thread's stack (re-entrant
             // call): then the cache is simply not updated.
             if let Ok(mut c) = c.try_borrow_mut() {
                 *c = Some(CacheEntry {
-                    registry: self.id,
-                    generation,
+                    tag,
                     thread,
                     slot: slot.clone(),
                 });
@@ -147,7 +147,8 @@ impl Registry {
 
     /// Drops every slot and invalidates the thread-local caches pointing at them.
     pub(crate) fn clear(&self) -> Vec<Arc<ThreadSlot>> {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.tag
+            .store(NEXT_TAG.fetch_add(1, Ordering::Relaxed), Ordering::Release);
         let mut out = Vec::new();
         for shard in self.shards.iter() {
             out.extend(shard.write().drain().map(|(_, v)| v));

@@ -1,7 +1,7 @@
 //! The validator: public API and plumbing (locks, sinks, statistics). The lockdep algorithm
 //! itself (acquire, validate, release) lives in `engine.rs`.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
@@ -16,6 +16,11 @@ use crate::{
     AcquireOpts, ClassKey, Finding, LockInstance, Mode, Sink, StoreKind, ThreadKey, Trace,
     ValidatorConfig, ValidatorStats,
 };
+
+/// Bit of [`Validator::off`]: event processing switched off (`set_enabled(false)`).
+const DISABLED: u8 = 1;
+/// Bit of [`Validator::off`]: validation stopped (a Fixed store overflowed).
+pub(crate) const NOT_VALIDATING: u8 = 2;
 
 /// Counters of threads that have exited (their state is gone).
 #[derive(Default)]
@@ -37,9 +42,9 @@ pub struct Validator {
     pub(crate) depot: Option<Arc<StackDepot>>,
     pub(crate) refill: Arc<AtomicBool>,
     pub(crate) sink: Sink,
-    pub(crate) enabled: AtomicBool,
-    /// lockdep's `debug_locks`.
-    pub(crate) validating: AtomicBool,
+    /// [`DISABLED`] (`set_enabled(false)`) and [`NOT_VALIDATING`] (lockdep's `debug_locks ==
+    /// 0`) in one word, so that the hot path's "is anything off?" is one load.
+    pub(crate) off: AtomicU8,
     pub(crate) chains: crate::chain_cache::ChainCache,
     pub(crate) registry: Registry,
     pub(crate) graph: Mutex<Graph>,
@@ -67,8 +72,7 @@ impl Validator {
             depot,
             refill,
             sink: config.sink,
-            enabled: AtomicBool::new(true),
-            validating: AtomicBool::new(true),
+            off: AtomicU8::new(0),
             chains: crate::chain_cache::ChainCache::new(),
             registry: Registry::new(),
             graph: Mutex::new(Graph::new(store)),
@@ -204,7 +208,7 @@ impl Validator {
     /// state is forgotten (a later event with the same key starts a fresh, empty stack).
     #[inline(never)]
     pub fn thread_exit(&self, thread: ThreadKey, trace: Trace<'_>) {
-        if !self.enabled.load(Ordering::Relaxed) {
+        if !self.is_enabled() {
             return;
         }
         let mut pending = Pending::default();
@@ -227,18 +231,22 @@ impl Validator {
     /// `prove_locking=0`; held stacks are not updated, so switch it only while no tracked lock
     /// is held).
     pub fn set_enabled(&self, on: bool) {
-        self.enabled.store(on, Ordering::Relaxed);
+        if on {
+            self.off.fetch_and(!DISABLED, Ordering::Relaxed);
+        } else {
+            self.off.fetch_or(DISABLED, Ordering::Relaxed);
+        }
     }
 
     /// Whether events are processed.
     pub fn is_enabled(&self) -> bool {
-        self.enabled.load(Ordering::Relaxed)
+        self.off.load(Ordering::Relaxed) & DISABLED == 0
     }
 
     /// Whether validation is still on: false once a Fixed store overflowed (lockdep's
     /// `debug_locks == 0`), until [`reset`](Self::reset).
     pub fn is_validating(&self) -> bool {
-        self.validating.load(Ordering::Relaxed)
+        self.off.load(Ordering::Relaxed) & NOT_VALIDATING == 0
     }
 
     /// Forgets classes, dependencies, chains, held stacks, findings and counters, and turns
@@ -257,7 +265,7 @@ impl Validator {
         self.findings.lock().clear();
         self.finding_total.store(0, Ordering::Relaxed);
         *self.retired.lock() = Retired::default();
-        self.validating.store(true, Ordering::Relaxed);
+        self.off.fetch_and(!NOT_VALIDATING, Ordering::Relaxed);
     }
 
     /// All findings recorded since the last [`reset`](Self::reset) or
@@ -320,7 +328,7 @@ impl Validator {
 
     #[inline]
     fn active(&self) -> bool {
-        self.enabled.load(Ordering::Relaxed) && self.validating.load(Ordering::Relaxed)
+        self.off.load(Ordering::Relaxed) == 0
     }
 
     /// Runs `f` on `thread`'s state, locked; `None` if the thread is unknown and `create` is
