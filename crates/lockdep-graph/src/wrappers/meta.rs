@@ -117,9 +117,12 @@ impl Drop for LockMeta {
 pub(crate) struct Held {
     validator: &'static Validator,
     lock: LockInstance,
+    /// The acquisition's options, for re-acquisitions, kept as plain fields rather than an
+    /// `AcquireOpts` (whose padding makes every move of a guard copy more pieces).
+    nest: Option<LockInstance>,
     mode: Mode,
-    /// Subclass and nest lock of the acquisition (never `trylock`), for re-acquisitions.
-    opts: AcquireOpts,
+    subclass: u8,
+    trylock: bool,
     /// Whether the validator currently sees the lock held by this token. False between a
     /// temporary release and its re-acquisition, and after a re-acquisition that a panicking
     /// sink stopped (the validator then undoes it): the drop must not report a release then.
@@ -141,13 +144,7 @@ impl Held {
     pub(crate) fn before_blocking(meta: &LockMeta, mode: Mode, opts: AcquireOpts) -> Held {
         let (validator, lock) = (meta.validator(), meta.instance());
         validator.acquire(thread_key_for(validator), lock, mode, opts, Trace::Capture);
-        Held {
-            validator,
-            lock,
-            mode,
-            opts,
-            reported: true,
-        }
+        Held::new(validator, lock, mode, opts)
     }
 
     /// Reports a successful try acquisition: held, but never a new dependency.
@@ -165,12 +162,34 @@ impl Held {
             try_opts,
             Trace::Capture,
         );
+        Held::new(validator, lock, mode, opts)
+    }
+
+    #[inline(always)]
+    fn new(
+        validator: &'static Validator,
+        lock: LockInstance,
+        mode: Mode,
+        opts: AcquireOpts,
+    ) -> Held {
         Held {
             validator,
             lock,
+            nest: opts.nest,
             mode,
-            opts,
+            subclass: opts.subclass,
+            trylock: opts.trylock,
             reported: true,
+        }
+    }
+
+    /// The options the lock was acquired with.
+    #[inline(always)]
+    fn opts(&self) -> AcquireOpts {
+        AcquireOpts {
+            trylock: self.trylock,
+            subclass: self.subclass,
+            nest: self.nest,
         }
     }
 
@@ -196,7 +215,7 @@ impl Held {
     /// Reports that the lock is being taken again, in the same mode, by a blocking acquisition.
     #[inline]
     pub(crate) fn report_reacquire(&mut self) {
-        let opts = self.opts;
+        let opts = self.opts();
         self.validator.acquire(
             thread_key_for(self.validator),
             self.lock,
@@ -215,7 +234,7 @@ impl Held {
         self.mode = mode;
         let opts = AcquireOpts {
             trylock: !may_block,
-            ..self.opts
+            ..self.opts()
         };
         self.validator.acquire(
             thread_key_for(self.validator),
