@@ -117,6 +117,13 @@ impl<'a> EventTrace<'a> {
     }
 }
 
+/// [`ThreadState::push_frames`] out of the acquisition fast path's line: the wrappers use
+/// `Trace::Capture`, which keeps nothing there.
+#[inline(never)]
+fn push_frames_cold(ts: &mut ThreadState, frames: &[usize]) -> std::ops::Range<usize> {
+    ts.push_frames(frames)
+}
+
 /// lockdep's `hlock_id`: class index plus read mode (the read mode is part of the chain key).
 #[inline]
 pub(crate) fn hlock_id(class: u32, read: u8) -> u32 {
@@ -151,10 +158,12 @@ impl Validator {
         ts: &mut ThreadState,
         lock: LockInstance,
         mode: Mode,
-        opts: AcquireOpts,
-        trace: Trace<'_>,
+        opts: &AcquireOpts,
+        trace: &Trace<'_>,
     ) -> bool {
-        if opts.nest.is_some() || opts.subclass >= MAX_SUBCLASSES {
+        // An invalid subclass (reported, then treated as 0) needs no test here: the class
+        // cache only holds valid ones, so the lookup below declines it.
+        if opts.nest.is_some() {
             return false;
         }
         let usage_bit = if mode.is_read() { USED_READ } else { USED };
@@ -186,10 +195,11 @@ impl Validator {
         }
         ts.acquisitions += 1;
         // As in `acquire_inner` on a cache hit: Frames are kept, Capture is not captured.
-        let (frames, origin) = match trace {
-            Trace::Frames(f) if !f.is_empty() => (ts.push_frames(f), TraceOrigin::Frames),
-            Trace::Capture => (ts.frames.len()..ts.frames.len(), TraceOrigin::NotCaptured),
-            _ => (ts.frames.len()..ts.frames.len(), TraceOrigin::None),
+        let empty = ts.frames.len()..ts.frames.len();
+        let (frames, origin) = match *trace {
+            Trace::Capture => (empty, TraceOrigin::NotCaptured),
+            Trace::Frames(f) if !f.is_empty() => (push_frames_cold(ts, f), TraceOrigin::Frames),
+            _ => (empty, TraceOrigin::None),
         };
         ts.held.push(HeldLock {
             instance: lock,
@@ -228,7 +238,10 @@ impl Validator {
             }
         }
         ts.chain_key = top.prev_chain_key;
-        ts.pop();
+        // `ThreadState::pop`, with the entry already in hand.
+        let frames_start = top.frames.start;
+        ts.held.pop();
+        ts.frames.truncate(frames_start);
         true
     }
 

@@ -231,7 +231,10 @@ impl ThreadState {
 
     /// Records what this thread knows about (`key`, `subclass`) (the class map only: the
     /// class cache fills itself from the map on the next lookup).
+    ///
+    /// Only valid subclasses are remembered, which the acquisition fast path relies on.
     pub(crate) fn remember_class(&mut self, key: ClassKey, subclass: u8, class: CachedClass) {
+        debug_assert!(subclass < crate::MAX_SUBCLASSES);
         self.classes.insert((key, subclass), class);
     }
 

@@ -127,7 +127,7 @@ impl Validator {
         let done = self.registry.with_cached(thread, |slot| {
             let mut ts = slot.state.lock();
             // A slot retired by thread_exit or reset: the slow path looks the key up again.
-            (!ts.dead).then(|| self.acquire_cached(&mut ts, lock, mode, opts, trace))
+            (!ts.dead).then(|| self.acquire_cached(&mut ts, lock, mode, &opts, &trace))
         });
         if done != Some(true) {
             // Taken here, in the public function's frame, so that a trace captured by the
