@@ -1,9 +1,10 @@
 //! Replaying an SDW1 workload file through every store.
 //!
 //! Per store: inserts (every referenced trace once, in first-sighting order, into a
-//! fresh store), the whole event stream into a fresh store (mixed), hits (events
-//! re-saved into the filled store), fetches of the events' ids, the hit and fetch
-//! loops on several threads, and bytes per stored frame. Before timing anything,
+//! fresh store), the whole event stream into a fresh store (mixed), hits (the
+//! file's events, from the start, re-saved into the filled store, cycling over the
+//! first 2^18), fetches of the events' ids (cycling over the first 2^20), the hit
+//! and fetch loops on several threads, and bytes per stored frame. Before timing anything,
 //! every store replays the file once untimed and is checked: each trace always gets
 //! the same id and every id fetches exactly its trace. A mismatch is an error.
 
@@ -135,25 +136,24 @@ pub fn replay_file(
             let ids = event_ids(&store, &w)?;
             let ilen = hit_input.len();
             let flen = ids.len();
+            let (hit_ops, fetch_ops_n) = (effort.hit_ops.max(1), effort.fetch_ops.max(1));
             with_store!(&store, s => {
-                let (t, tally) = time(|| save_ops(s, &hit_input, 0, ilen as u64));
+                let (t, tally) = time(|| save_ops(s, &hit_input, 0, hit_ops));
                 refused(kind, "hit", tally.refused)?;
-                sm.hit.push(ns_per(t.as_nanos(), ilen));
-                let (t, sum) = time(|| fetch_ops(s, &ids, 0, flen as u64));
+                sm.hit.push(ns_per(t.as_nanos(), hit_ops as usize));
+                let (t, sum) = time(|| fetch_ops(s, &ids, 0, fetch_ops_n));
                 black_box(sum);
-                sm.fetch.push(ns_per(t.as_nanos(), flen));
-                // Each thread takes its share of the same inputs, so the total work
-                // equals the one-thread pass.
-                let per = (ilen / threads).max(1) as u64;
+                sm.fetch.push(ns_per(t.as_nanos(), fetch_ops_n as usize));
+                // Each thread does as many operations as the one-thread pass, from its
+                // own offset in the same inputs.
                 let t = run_concurrent(threads, |th| {
-                    black_box(save_ops(s, &hit_input, th * ilen / threads, per));
+                    black_box(save_ops(s, &hit_input, th * ilen / threads, hit_ops));
                 });
-                sm.hit_mt.push(ns_per(t.as_nanos(), per as usize * threads));
-                let per = (flen / threads).max(1) as u64;
+                sm.hit_mt.push(ns_per(t.as_nanos(), hit_ops as usize * threads));
                 let t = run_concurrent(threads, |th| {
-                    black_box(fetch_ops(s, &ids, th * flen / threads, per));
+                    black_box(fetch_ops(s, &ids, th * flen / threads, fetch_ops_n));
                 });
-                sm.fetch_mt.push(ns_per(t.as_nanos(), per as usize * threads));
+                sm.fetch_mt.push(ns_per(t.as_nanos(), fetch_ops_n as usize * threads));
             });
             filled[k] = Some(store);
         }

@@ -33,9 +33,11 @@ pub struct Effort {
 }
 
 impl Effort {
-    /// The default: 5 runs, 1M saves, 2M fetches, 2 threads, stream on.
+    /// The default: 9 runs, 1M saves, 2M fetches, 2 threads, stream on. Many
+    /// short runs rather than a few long ones: on a shared machine another
+    /// process's time slice spoils one run, and the median drops it.
     pub const FULL: Effort = Effort {
-        runs: 5,
+        runs: 9,
         hit_ops: 1 << 20,
         fetch_ops: 1 << 21,
         threads: 2,
