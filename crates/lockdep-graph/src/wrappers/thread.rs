@@ -14,8 +14,12 @@ thread_local! {
     // (a lock released from another thread-local's destructor still has a key).
     static THREAD_KEY: Cell<ThreadKey> = const { Cell::new(0) };
 
+    // The validator of the previous lock event, to skip the exit reporter on the hot path.
+    // Apart from `EXIT_REPORTER` because it needs no destructor, hence no liveness check.
+    static LAST_VALIDATOR: Cell<Option<&'static Validator>> = const { Cell::new(None) };
+
     static EXIT_REPORTER: ExitReporter = const {
-        ExitReporter { last: Cell::new(None), validators: RefCell::new(Vec::new()) }
+        ExitReporter { validators: RefCell::new(Vec::new()) }
     };
 }
 
@@ -39,10 +43,19 @@ pub fn current_thread_key() -> ThreadKey {
 #[inline]
 pub(crate) fn thread_key_for(validator: &'static Validator) -> ThreadKey {
     let key = current_thread_key();
+    let last = LAST_VALIDATOR.with(Cell::get);
+    if !last.is_some_and(|last| core::ptr::eq(last, validator)) {
+        note_validator(validator, key);
+    }
+    key
+}
+
+#[cold]
+fn note_validator(validator: &'static Validator, key: ThreadKey) {
+    LAST_VALIDATOR.with(|last| last.set(Some(validator)));
     // Fails only while this thread's thread-locals are being destroyed; the exit report has
     // then been made already (or is being made), and the event itself is still reported.
     let _ = EXIT_REPORTER.try_with(|reporter| reporter.note(validator, key));
-    key
 }
 
 /// Remembers every validator this thread reported to, and reports the thread's exit to each
@@ -51,27 +64,11 @@ pub(crate) fn thread_key_for(validator: &'static Validator) -> ThreadKey {
 /// The main thread's thread-locals are not destroyed when the process exits, so locks the main
 /// thread still holds at exit are not reported.
 struct ExitReporter {
-    /// The validator of the previous lock event, to skip the list on the hot path.
-    last: Cell<Option<&'static Validator>>,
     validators: RefCell<Vec<&'static Validator>>,
 }
 
 impl ExitReporter {
-    #[inline]
     fn note(&self, validator: &'static Validator, key: ThreadKey) {
-        if self
-            .last
-            .get()
-            .is_some_and(|last| core::ptr::eq(last, validator))
-        {
-            return;
-        }
-        self.note_slow(validator, key);
-    }
-
-    #[cold]
-    fn note_slow(&self, validator: &'static Validator, key: ThreadKey) {
-        self.last.set(Some(validator));
         let Ok(mut validators) = self.validators.try_borrow_mut() else {
             return;
         };
