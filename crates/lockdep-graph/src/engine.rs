@@ -167,11 +167,10 @@ impl Validator {
             return false;
         }
         let usage_bit = if mode.is_read() { USED_READ } else { USED };
-        let prev_chain_key = if ts.held.is_empty() {
-            INITIAL_CHAIN_KEY
-        } else {
-            ts.chain_key
-        };
+        // An empty stack's key is INITIAL_CHAIN_KEY: every way of emptying the stack restores
+        // the bottom entry's `prev_chain_key`, which is that.
+        debug_assert!(!ts.held.is_empty() || ts.chain_key == INITIAL_CHAIN_KEY);
+        let prev_chain_key = ts.chain_key;
         let Some((class, chain_key, cached_epoch)) = ts.cached_class_and_chain_key(
             lock.class,
             opts.subclass,

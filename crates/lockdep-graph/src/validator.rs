@@ -663,9 +663,13 @@ mod tests {
                     )
                 })
                 .collect();
-            let key = if ts.held.is_empty() { 0 } else { ts.chain_key };
+            // The acquisition fast path relies on this.
+            assert!(
+                !ts.held.is_empty() || ts.chain_key == INITIAL_CHAIN_KEY,
+                "an empty stack has the initial chain key"
+            );
             (
-                key,
+                ts.chain_key,
                 ts.acquisitions,
                 ts.chain_cache_hits,
                 ts.max_depth,
