@@ -681,6 +681,43 @@ mod tests {
         assert!(s.bytes_index_retired > 0, "index tables were replaced: {s}");
     }
 
+    /// Small enough for Miri, whose data-race detector then checks the protocol on
+    /// the real code (slab growth, index growth, lost races, fetch during inserts).
+    #[test]
+    fn concurrent_saves_agree_and_fetch_exactly() {
+        let depot = StackDepot::with_config(Config::tiny()).unwrap();
+        let n = if cfg!(miri) { 40 } else { 2000 };
+        let results: Vec<Vec<(usize, Handle)>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..2)
+                .map(|t| {
+                    let depot = &depot;
+                    s.spawn(move || {
+                        (0..n)
+                            .map(|k| {
+                                let i = if t == 0 { k } else { n - 1 - k };
+                                let h = depot
+                                    .save_with(&trace(i, 1 + i % 16), Alloc::MayAlloc)
+                                    .unwrap();
+                                assert_eq!(depot.fetch(h), Some(&trace(i, 1 + i % 16)[..]));
+                                (i, h)
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let mut by_trace = std::collections::HashMap::new();
+        for (i, h) in results.into_iter().flatten() {
+            assert_eq!(
+                *by_trace.entry(i).or_insert(h),
+                h,
+                "trace {i} got two handles"
+            );
+        }
+        assert_eq!(depot.stats().traces, n as u64);
+    }
+
     #[test]
     fn no_wait_uses_reserve_then_fails_then_refill_helps() {
         let depot = StackDepot::with_config(Config::tiny()).unwrap();

@@ -33,7 +33,8 @@ pub(crate) fn map_zeroed(len: usize, populate: bool) -> std::io::Result<NonNull<
     debug_assert!(len > STASH_BYTES);
     let mut options = memmap2::MmapOptions::new();
     options.len(len);
-    if populate {
+    // Miri models only MAP_PRIVATE|MAP_ANONYMOUS; population is a performance hint.
+    if populate && !cfg!(miri) {
         options.populate();
     }
     let mut mmap = options.map_anon()?;
