@@ -634,7 +634,7 @@ fn must_finish<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 fn depot_out_of_memory_keeps_dependencies_without_traces() {
     let f = must_finish(|| {
         let cfg = stackdepot::Config::tiny();
-        let min = cfg.slab_size * (1 + cfg.reserve_slabs) + 4096 * (1 + cfg.index_shards);
+        let min = cfg.min_memory_cap();
         let depot = stackdepot::StackDepot::with_config(cfg.memory_cap(Some(min)))
             .expect("minimal cap is valid");
         let v = Validator::new(ValidatorConfig {
