@@ -141,22 +141,129 @@ pub fn run_concurrent<F>(threads: usize, work: F) -> Duration
 where
     F: Fn(usize) + Sync,
 {
+    run_concurrent_sampled(threads, work).0
+}
+
+/// [`run_concurrent`], also returning the largest share of the timed window any
+/// worker spent runnable but without a CPU (see [`run_delay`]; 0 where unknown).
+pub fn run_concurrent_sampled<F>(threads: usize, work: F) -> (Duration, f64)
+where
+    F: Fn(usize) + Sync,
+{
     let start = Barrier::new(threads + 1);
     let end = Barrier::new(threads + 1);
     std::thread::scope(|scope| {
-        for t in 0..threads {
-            let (start, end, work) = (&start, &end, &work);
-            scope.spawn(move || {
-                start.wait();
-                work(t);
-                end.wait();
-            });
-        }
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (start, end, work) = (&start, &end, &work);
+                scope.spawn(move || {
+                    start.wait();
+                    let d0 = run_delay();
+                    work(t);
+                    let waited = d0
+                        .zip(run_delay())
+                        .map_or(Duration::ZERO, |(a, b)| b.saturating_sub(a));
+                    end.wait();
+                    waited
+                })
+            })
+            .collect();
         start.wait();
         let t0 = Instant::now();
         end.wait();
-        t0.elapsed()
+        let elapsed = t0.elapsed();
+        let waited = workers
+            .into_iter()
+            .filter_map(|w| w.join().ok())
+            .max()
+            .unwrap_or(Duration::ZERO);
+        (elapsed, share(waited, elapsed))
     })
+}
+
+/// Time this thread has spent runnable but waiting for a CPU, from Linux's
+/// `/proc/thread-self/schedstat` (second field, ns); `None` where unavailable.
+/// On a shared machine this is what tells a clean measurement from one that
+/// another process's time slice spoiled.
+pub fn run_delay() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+fn share(waited: Duration, elapsed: Duration) -> f64 {
+    if elapsed.is_zero() {
+        0.0
+    } else {
+        waited.as_secs_f64() / elapsed.as_secs_f64()
+    }
+}
+
+/// A measurement disturbed by more than this share of run-queue waiting is set
+/// aside when clean ones exist ([`clean_median`]).
+pub const DISTURBED_SHARE: f64 = 0.02;
+
+/// One timed measurement: ns per operation and the share of the timed window
+/// spent waiting for a CPU (the worst thread's, for concurrent ones).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sample {
+    /// Nanoseconds per operation.
+    pub ns: f64,
+    /// Share of the window spent runnable without a CPU, 0..=1.
+    pub waited: f64,
+}
+
+impl Sample {
+    /// Whether another process took this measurement's CPU for long.
+    pub fn disturbed(&self) -> bool {
+        self.waited > DISTURBED_SHARE
+    }
+}
+
+/// Times `f` on this thread, as a [`Sample`] of `ops` operations, with its result.
+pub fn sample<R>(ops: u64, f: impl FnOnce() -> R) -> (Sample, R) {
+    let d0 = run_delay();
+    let t0 = Instant::now();
+    let r = f();
+    let elapsed = t0.elapsed();
+    let waited = d0
+        .zip(run_delay())
+        .map_or(Duration::ZERO, |(a, b)| b.saturating_sub(a));
+    (
+        Sample {
+            ns: elapsed.as_nanos() as f64 / ops.max(1) as f64,
+            waited: share(waited, elapsed),
+        },
+        r,
+    )
+}
+
+/// Runs `work` on `threads` threads like [`run_concurrent`], as a [`Sample`] of
+/// `ops` operations in all.
+pub fn sample_concurrent<F>(threads: usize, ops: u64, work: F) -> Sample
+where
+    F: Fn(usize) + Sync,
+{
+    let (elapsed, waited) = run_concurrent_sampled(threads, work);
+    Sample {
+        ns: elapsed.as_nanos() as f64 / ops.max(1) as f64,
+        waited,
+    }
+}
+
+/// The median ns of the undisturbed samples (all samples if every one was
+/// disturbed), and how many were disturbed.
+pub fn clean_median(samples: &[Sample]) -> (f64, usize) {
+    let disturbed = samples.iter().filter(|s| s.disturbed()).count();
+    let mut ns: Vec<f64> = samples
+        .iter()
+        .filter(|s| !s.disturbed())
+        .map(|s| s.ns)
+        .collect();
+    if ns.is_empty() {
+        ns = samples.iter().map(|s| s.ns).collect();
+    }
+    (median(&mut ns), disturbed)
 }
 
 /// Times one call of `f`.
@@ -246,6 +353,29 @@ mod tests {
             ran.fetch_add(t + 1, Ordering::Relaxed);
         });
         assert_eq!(ran.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn clean_median_sets_disturbed_samples_aside() {
+        let s = |ns, waited| Sample { ns, waited };
+        assert_eq!(
+            clean_median(&[s(10.0, 0.0), s(50.0, 0.5), s(12.0, 0.01)]),
+            (11.0, 1)
+        );
+        // All disturbed: nothing better to offer than all of them.
+        assert_eq!(
+            clean_median(&[s(10.0, 0.5), s(50.0, 0.5), s(12.0, 0.5)]),
+            (12.0, 3)
+        );
+    }
+
+    #[test]
+    fn run_delay_is_readable_and_monotonic_here() {
+        // Linux with schedstat: the figure exists and never goes backwards.
+        if let Some(a) = run_delay() {
+            std::thread::yield_now();
+            assert!(run_delay().is_some_and(|b| b >= a));
+        }
     }
 
     #[test]

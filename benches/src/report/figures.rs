@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::measure::{Sample, clean_median, median};
 use crate::stores::{AnyStore, MutexHashMapStore};
 
 /// Medians for one store on one size, and ratios against the reference store
@@ -52,6 +53,12 @@ pub struct StoreFigures {
     /// Depot: all bytes mapped (reserve and spare tables included).
     /// Kernel array: its preallocated size. Baselines: none.
     pub bytes_mapped: Option<u64>,
+    /// Runs measured.
+    pub runs: usize,
+    /// Runs in which a hit or fetch measurement (one thread or several) spent more
+    /// than [`DISTURBED_SHARE`](crate::measure::DISTURBED_SHARE) of its time
+    /// waiting for a CPU; their samples are set aside when clean ones exist.
+    pub disturbed_runs: usize,
 }
 
 impl StoreFigures {
@@ -105,29 +112,81 @@ impl StoreFigures {
         self
     }
 
-    /// Sets the scaling from paired per-run samples (ns per operation, one thread
-    /// and all threads, run `r` at index `r` of both): the median of the ratios.
+    /// Sets the scaling from paired per-run samples (one thread and all threads,
+    /// run `r` at index `r` of both): the median of the ratios of the pairs in
+    /// which neither was disturbed, or of all pairs if none is clean.
     pub fn with_paired_scaling(
         mut self,
-        hit: (&[f64], &[f64]),
-        fetch: (&[f64], &[f64]),
+        hit: (&[Sample], &[Sample]),
+        fetch: (&[Sample], &[Sample]),
     ) -> StoreFigures {
-        let ratios = |one: &[f64], multi: &[f64]| -> Vec<f64> {
-            one.iter()
-                .zip(multi)
-                .filter(|&(_, &m)| m > 0.0)
-                .map(|(&o, &m)| o / m)
-                .collect()
-        };
-        let mut h = ratios(hit.0, hit.1);
-        let mut f = ratios(fetch.0, fetch.1);
-        if !h.is_empty() {
-            self.hit_scaling = crate::measure::median(&mut h);
+        if let Some(r) = paired_ratio(hit.0, hit.1) {
+            self.hit_scaling = r;
         }
-        if !f.is_empty() {
-            self.fetch_scaling = crate::measure::median(&mut f);
+        if let Some(r) = paired_ratio(fetch.0, fetch.1) {
+            self.fetch_scaling = r;
         }
         self
+    }
+}
+
+fn paired_ratio(one: &[Sample], multi: &[Sample]) -> Option<f64> {
+    let pairs: Vec<(&Sample, &Sample)> =
+        one.iter().zip(multi).filter(|(_, m)| m.ns > 0.0).collect();
+    let clean: Vec<f64> = pairs
+        .iter()
+        .filter(|(o, m)| !o.disturbed() && !m.disturbed())
+        .map(|(o, m)| o.ns / m.ns)
+        .collect();
+    let mut ratios = if clean.is_empty() {
+        pairs.iter().map(|(o, m)| o.ns / m.ns).collect()
+    } else {
+        clean
+    };
+    if ratios.is_empty() {
+        None
+    } else {
+        Some(median(&mut ratios))
+    }
+}
+
+/// Raw per-run samples of one store.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RunSamples {
+    pub(crate) hit: Vec<Sample>,
+    pub(crate) fetch: Vec<Sample>,
+    pub(crate) insert: Vec<Sample>,
+    /// The mixed stream (empty when not measured).
+    pub(crate) stream: Vec<Sample>,
+    /// Wall ns per operation over all threads.
+    pub(crate) hit_mt: Vec<Sample>,
+    pub(crate) fetch_mt: Vec<Sample>,
+}
+
+impl RunSamples {
+    /// Figures for `store` holding `frames` frames, from these samples.
+    pub(crate) fn figures(&self, store: &AnyStore, frames: usize, threads: usize) -> StoreFigures {
+        let m = |s: &[Sample]| clean_median(s).0;
+        let stream = if self.stream.is_empty() {
+            None
+        } else {
+            Some(m(&self.stream))
+        };
+        let runs = self.hit.len();
+        let disturbed_runs = (0..runs)
+            .filter(|&r| {
+                [&self.hit, &self.fetch, &self.hit_mt, &self.fetch_mt]
+                    .iter()
+                    .any(|v| v.get(r).is_some_and(Sample::disturbed))
+            })
+            .count();
+        let mut f = StoreFigures::new(store, frames, threads)
+            .with_times(m(&self.hit), m(&self.insert), m(&self.fetch), stream)
+            .with_scaling(m(&self.hit_mt), m(&self.fetch_mt))
+            .with_paired_scaling((&self.hit, &self.hit_mt), (&self.fetch, &self.fetch_mt));
+        f.runs = runs;
+        f.disturbed_runs = disturbed_runs;
+        f
     }
 }
 

@@ -14,8 +14,11 @@ use std::path::Path;
 use serde::Serialize;
 use stackdepot_examples::sdw1::{Sdw1, Sdw1Summary};
 
+use super::figures::RunSamples;
 use super::{StoreFigures, fill_ratios};
-use crate::measure::{fetch_ops, median, run_concurrent, save_all, save_ops, save_stream, time};
+use crate::measure::{
+    Sample, fetch_ops, sample, sample_concurrent, save_all, save_ops, save_stream,
+};
 use crate::stores::{AnyStore, StoreKind};
 use crate::with_store;
 use crate::workload::TraceSet;
@@ -111,7 +114,7 @@ pub fn replay_file(
     let runs = effort.runs.max(1);
     let threads = effort.threads.max(1);
     let n = kinds.len();
-    let mut samples: Vec<Samples> = vec![Samples::default(); n];
+    let mut samples: Vec<RunSamples> = vec![RunSamples::default(); n];
     let mut filled: Vec<Option<AnyStore>> = (0..n).map(|_| None).collect();
     for run in 0..runs {
         progress(&format!("{name}: run {}/{runs}", run + 1));
@@ -121,9 +124,10 @@ pub fn replay_file(
             let sm = &mut samples[k];
 
             let fresh = kind.build(&w.traces);
-            let (t, tally) = with_store!(&fresh, s => time(|| save_all(s, &inserts)));
+            let (x, tally) =
+                with_store!(&fresh, s => sample(inserts.len() as u64, || save_all(s, &inserts)));
             refused(kind, "insert", tally.refused)?;
-            sm.insert.push(ns_per(t.as_nanos(), inserts.len()));
+            sm.insert.push(x);
             drop(fresh);
 
             // The mixed replay's store stays filled for the hit and fetch loops.
@@ -131,29 +135,30 @@ pub fn replay_file(
             let (t, tally) =
                 with_store!(&store, s => save_stream(s, &w.traces, &w.events, STREAM_CHUNK));
             refused(kind, "replay", tally.refused)?;
-            sm.mixed.push(ns_per(t.as_nanos(), w.events.len()));
+            sm.stream.push(Sample {
+                ns: ns_per(t.as_nanos(), w.events.len()),
+                waited: 0.0,
+            });
 
             let ids = event_ids(&store, &w)?;
             let ilen = hit_input.len();
             let flen = ids.len();
             let (hit_ops, fetch_ops_n) = (effort.hit_ops.max(1), effort.fetch_ops.max(1));
             with_store!(&store, s => {
-                let (t, tally) = time(|| save_ops(s, &hit_input, 0, hit_ops));
+                let (x, tally) = sample(hit_ops, || save_ops(s, &hit_input, 0, hit_ops));
                 refused(kind, "hit", tally.refused)?;
-                sm.hit.push(ns_per(t.as_nanos(), hit_ops as usize));
-                let (t, sum) = time(|| fetch_ops(s, &ids, 0, fetch_ops_n));
+                sm.hit.push(x);
+                let (x, sum) = sample(fetch_ops_n, || fetch_ops(s, &ids, 0, fetch_ops_n));
                 black_box(sum);
-                sm.fetch.push(ns_per(t.as_nanos(), fetch_ops_n as usize));
+                sm.fetch.push(x);
                 // Each thread does as many operations as the one-thread pass, from its
                 // own offset in the same inputs.
-                let t = run_concurrent(threads, |th| {
+                sm.hit_mt.push(sample_concurrent(threads, hit_ops * threads as u64, |th| {
                     black_box(save_ops(s, &hit_input, th * ilen / threads, hit_ops));
-                });
-                sm.hit_mt.push(ns_per(t.as_nanos(), hit_ops as usize * threads));
-                let t = run_concurrent(threads, |th| {
+                }));
+                sm.fetch_mt.push(sample_concurrent(threads, fetch_ops_n * threads as u64, |th| {
                     black_box(fetch_ops(s, &ids, th * flen / threads, fetch_ops_n));
-                });
-                sm.fetch_mt.push(ns_per(t.as_nanos(), fetch_ops_n as usize * threads));
+                }));
             });
             filled[k] = Some(store);
         }
@@ -166,24 +171,7 @@ pub fn replay_file(
     let mut stores = Vec::with_capacity(n);
     for (k, store) in filled.iter().enumerate() {
         let Some(store) = store else { continue };
-        let mut sm = samples[k].clone();
-        let paired = samples[k].clone();
-        let hit = median(&mut sm.hit);
-        let fetch = median(&mut sm.fetch);
-        stores.push(
-            StoreFigures::new(store, referenced_frames, threads)
-                .with_times(
-                    hit,
-                    median(&mut sm.insert),
-                    fetch,
-                    Some(median(&mut sm.mixed)),
-                )
-                .with_scaling(median(&mut sm.hit_mt), median(&mut sm.fetch_mt))
-                .with_paired_scaling(
-                    (&paired.hit, &paired.hit_mt),
-                    (&paired.fetch, &paired.fetch_mt),
-                ),
-        );
+        stores.push(samples[k].figures(store, referenced_frames, threads));
     }
     fill_ratios(&mut stores);
     Ok(Sdw1Report {
@@ -194,16 +182,6 @@ pub fn replay_file(
         verified: true,
         stores,
     })
-}
-
-#[derive(Clone, Debug, Default)]
-struct Samples {
-    insert: Vec<f64>,
-    mixed: Vec<f64>,
-    hit: Vec<f64>,
-    fetch: Vec<f64>,
-    hit_mt: Vec<f64>,
-    fetch_mt: Vec<f64>,
 }
 
 fn ns_per(nanos: u128, ops: usize) -> f64 {

@@ -6,13 +6,15 @@ use serde::Serialize;
 
 use crate::fixture::Fixture;
 use crate::measure::{
-    fetch_ops, input_only_ops, median, run_concurrent, save_all, save_ops, save_stream, time,
+    Sample, fetch_ops, input_only_ops, median, sample, sample_concurrent, save_all, save_ops,
+    save_stream, time,
 };
 use crate::stores::{AnyStore, StoreKind};
 use crate::with_store;
 use crate::workload::{SizeSpec, hit_stream};
 
 use super::StoreFigures;
+use super::figures::RunSamples;
 
 /// Saves of the mixed stream gathered per timed chunk (about 12 MB of input at KASAN size).
 const STREAM_CHUNK: usize = 1 << 16;
@@ -100,7 +102,7 @@ pub fn measure_size(
     let len = fixture.order.len();
     let input = &fixture.input;
     let ilen = input.len();
-    let mut samples = vec![Samples::default(); n];
+    let mut samples = vec![RunSamples::default(); n];
     let mut input_only = Vec::with_capacity(runs);
 
     // Warm-up: page in every store's data and the code paths once.
@@ -123,29 +125,27 @@ pub fn measure_size(
             let filled = &fixture.stores[k];
             let sm = &mut samples[k];
             with_store!(&filled.store, s => {
-                let (t, tally) = time(|| save_ops(s, input, start, effort.hit_ops));
+                let (x, tally) = sample(effort.hit_ops, || save_ops(s, input, start, effort.hit_ops));
                 check_tally(kinds[k], "hit", tally.refused)?;
-                sm.hit.push(ns_per(t, effort.hit_ops));
+                sm.hit.push(x);
 
-                let (t, sum) = time(|| fetch_ops(s, &filled.id_order, start, effort.fetch_ops));
+                let (x, sum) = sample(effort.fetch_ops, || fetch_ops(s, &filled.id_order, start, effort.fetch_ops));
                 black_box(sum);
-                sm.fetch.push(ns_per(t, effort.fetch_ops));
+                sm.fetch.push(x);
 
-                let t = run_concurrent(threads, |th| {
+                sm.hit_mt.push(sample_concurrent(threads, effort.hit_ops * threads as u64, |th| {
                     black_box(save_ops(s, input, start + th * ilen / threads, effort.hit_ops));
-                });
-                sm.hit_mt.push(ns_per(t, effort.hit_ops * threads as u64));
-
-                let t = run_concurrent(threads, |th| {
+                }));
+                sm.fetch_mt.push(sample_concurrent(threads, effort.fetch_ops * threads as u64, |th| {
                     black_box(fetch_ops(s, &filled.id_order, start + th * len / threads, effort.fetch_ops));
-                });
-                sm.fetch_mt.push(ns_per(t, effort.fetch_ops * threads as u64));
+                }));
             });
 
             let fresh = kinds[k].build(traces);
-            let (t, tally) = with_store!(&fresh, s => time(|| save_all(s, traces)));
+            let (x, tally) =
+                with_store!(&fresh, s => sample(traces.len() as u64, || save_all(s, traces)));
             check_tally(kinds[k], "insert", tally.refused)?;
-            sm.insert.push(ns_per(t, traces.len() as u64));
+            sm.insert.push(x);
             drop(fresh);
 
             if !stream.is_empty() {
@@ -153,7 +153,11 @@ pub fn measure_size(
                 let (t, tally) =
                     with_store!(&fresh, s => save_stream(s, traces, &stream, STREAM_CHUNK));
                 check_tally(kinds[k], "stream", tally.refused)?;
-                sm.stream.push(ns_per(t, stream.len() as u64));
+                // Chunked and timed piecewise: no run-queue figure for the whole.
+                sm.stream.push(Sample {
+                    ns: ns_per(t, stream.len() as u64),
+                    waited: 0.0,
+                });
                 drop(fresh);
             }
         }
@@ -162,7 +166,7 @@ pub fn measure_size(
     let frames = traces.total_frames();
     let mut stores = Vec::with_capacity(n);
     for (k, filled) in fixture.stores.iter().enumerate() {
-        stores.push(samples[k].clone().figures(&filled.store, frames, threads));
+        stores.push(samples[k].figures(&filled.store, frames, threads));
     }
     super::fill_ratios(&mut stores);
     Ok(SizeReport {
@@ -191,43 +195,6 @@ fn check_tally(kind: StoreKind, what: &str, refused: u64) -> Result<(), String> 
 
 fn ns_per(t: std::time::Duration, ops: u64) -> f64 {
     t.as_nanos() as f64 / ops.max(1) as f64
-}
-
-/// Raw per-run samples of one store, in ns per operation.
-#[derive(Clone, Debug, Default)]
-struct Samples {
-    hit: Vec<f64>,
-    fetch: Vec<f64>,
-    insert: Vec<f64>,
-    stream: Vec<f64>,
-    /// ns per operation summed over all threads (wall time / total ops).
-    hit_mt: Vec<f64>,
-    fetch_mt: Vec<f64>,
-}
-
-impl Samples {
-    fn figures(mut self, store: &AnyStore, frames: usize, threads: usize) -> StoreFigures {
-        // Pair the runs before `median` sorts the vectors in place.
-        let paired = (
-            self.hit.clone(),
-            self.hit_mt.clone(),
-            self.fetch.clone(),
-            self.fetch_mt.clone(),
-        );
-        let hit = median(&mut self.hit);
-        let fetch = median(&mut self.fetch);
-        let hit_mt = median(&mut self.hit_mt);
-        let fetch_mt = median(&mut self.fetch_mt);
-        let stream = if self.stream.is_empty() {
-            None
-        } else {
-            Some(median(&mut self.stream))
-        };
-        StoreFigures::new(store, frames, threads)
-            .with_times(hit, median(&mut self.insert), fetch, stream)
-            .with_scaling(hit_mt, fetch_mt)
-            .with_paired_scaling((&paired.0, &paired.1), (&paired.2, &paired.3))
-    }
 }
 
 /// Bytes of each store holding `SizeSpec::SMALL`'s 2k traces, and of an empty depot.

@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use serde::Serialize;
 
-use crate::measure::{median, time};
+use crate::measure::{Sample, clean_median, median, sample, time};
 use crate::validator::{
     BareMutex, BenchMutex, GraphSpec, LockdepMutex, NewDependencyBench, ScaleFigures, TracingMutex,
     leak_validator, nested_ops, single_ops,
@@ -52,9 +52,9 @@ pub fn measure_validator(
     let mut tracing_edge = vec![];
     for run in 0..runs.max(1) {
         progress(&format!("validator: run {}/{}", run + 1, runs.max(1)));
-        sample(&bare, OPS, &mut single[0], &mut nested[0]);
-        sample(&lockdep, OPS, &mut single[1], &mut nested[1]);
-        sample(&tracing, OPS, &mut single[2], &mut nested[2]);
+        sample_pair(&bare, OPS, &mut single[0], &mut nested[0]);
+        sample_pair(&lockdep, OPS, &mut single[1], &mut nested[1]);
+        sample_pair(&tracing, OPS, &mut single[2], &mut nested[2]);
 
         let mut bench = NewDependencyBench::new(NEW_DEPS);
         let (t, added) = bench.run(NEW_DEPS);
@@ -73,12 +73,12 @@ pub fn measure_validator(
     let single_ns: Vec<(String, f64)> = names
         .iter()
         .zip(single.iter_mut())
-        .map(|(n, s)| (n.to_string(), median(s)))
+        .map(|(n, s)| (n.to_string(), clean_median(s).0))
         .collect();
     let nested_ns = names
         .iter()
         .zip(nested.iter_mut())
-        .map(|(n, s)| (n.to_string(), median(s)))
+        .map(|(n, s)| (n.to_string(), clean_median(s).0))
         .collect();
     let mut scale = Vec::new();
     for spec in scales {
@@ -100,11 +100,16 @@ fn warm<M: BenchMutex>(pair: &(M, M)) {
     black_box(nested_ops(&pair.0, &pair.1, 1_000));
 }
 
-fn sample<M: BenchMutex>(pair: &(M, M), ops: u64, single: &mut Vec<f64>, nested: &mut Vec<f64>) {
-    let (t, r) = time(|| single_ops(&pair.0, ops));
+fn sample_pair<M: BenchMutex>(
+    pair: &(M, M),
+    ops: u64,
+    single: &mut Vec<Sample>,
+    nested: &mut Vec<Sample>,
+) {
+    let (x, r) = sample(ops, || single_ops(&pair.0, ops));
     black_box(r);
-    single.push(t.as_nanos() as f64 / ops as f64);
-    let (t, r) = time(|| nested_ops(&pair.0, &pair.1, ops / 2));
+    single.push(x);
+    let (x, r) = sample(ops / 2, || nested_ops(&pair.0, &pair.1, ops / 2));
     black_box(r);
-    nested.push(t.as_nanos() as f64 / (ops / 2) as f64);
+    nested.push(x);
 }

@@ -1,5 +1,6 @@
 //! The report's arithmetic: ratios against the reference and goal checks.
 
+use stackdepot_benches::measure::Sample;
 use stackdepot_benches::report::{SizeReport, StoreFigures, evaluate_goals, fill_ratios};
 
 fn figures(store: &str, hit: f64, insert: f64, fetch: f64) -> StoreFigures {
@@ -72,13 +73,21 @@ fn goals_use_the_kasan_size_and_report_misses() {
 }
 
 #[test]
-fn paired_scaling_is_the_median_of_per_run_ratios() {
-    // Run 2 was slowed by outside load in both measurements: its ratio is still 2.
-    let one = [10.0, 40.0, 10.0];
-    let multi = [5.0, 20.0, 10.0];
+fn paired_scaling_is_the_median_of_clean_per_run_ratios() {
+    let s = |ns, waited| Sample { ns, waited };
+    // Run 2 was slowed by outside load in both measurements but not flagged: its
+    // ratio is still 2. Run 4's two-thread measurement waited for a CPU: set aside.
+    let one = [s(10.0, 0.0), s(40.0, 0.0), s(10.0, 0.0), s(10.0, 0.0)];
+    let multi = [s(5.0, 0.0), s(20.0, 0.0), s(10.0, 0.0), s(50.0, 0.3)];
     let f = figures("stackdepot", 20.0, 1.0, 20.0)
         .with_scaling(20.0, 20.0) // ratio of medians: 1.0, replaced below
         .with_paired_scaling((&one, &multi), (&one, &multi));
-    assert!((f.hit_scaling - 2.0).abs() < 1e-9);
+    assert!((f.hit_scaling - 2.0).abs() < 1e-9, "{}", f.hit_scaling);
     assert!((f.fetch_scaling - 2.0).abs() < 1e-9);
+    // Every pair disturbed: the median of all of them.
+    let bad = [s(10.0, 0.5), s(10.0, 0.5), s(10.0, 0.5)];
+    let multi = [s(10.0, 0.5), s(5.0, 0.5), s(2.5, 0.5)];
+    let f =
+        figures("stackdepot", 20.0, 1.0, 20.0).with_paired_scaling((&bad, &multi), (&bad, &multi));
+    assert!((f.hit_scaling - 2.0).abs() < 1e-9);
 }
