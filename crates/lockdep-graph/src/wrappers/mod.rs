@@ -69,6 +69,7 @@
 mod class;
 mod condvar;
 pub mod debug;
+mod guard_macros;
 mod held_lock;
 mod meta;
 mod mutex;

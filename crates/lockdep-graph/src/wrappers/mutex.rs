@@ -1,11 +1,11 @@
 //! Mutual-exclusion locks that report to a validator: `Mutex` and `FairMutex`.
 
 use core::fmt;
-use core::ops::{Deref, DerefMut};
 
 use lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
 use super::class::LockClass;
+use super::guard_macros::guard_impls;
 use super::held_lock::HeldLock;
 use super::meta::{Held, LockMeta, ReacquireOnExit};
 use crate::{AcquireOpts, LockInstance, Mode, Validator};
@@ -325,38 +325,7 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
     }
 }
 
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> Deref for GenericMutexGuard<'a, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> DerefMut for GenericMutexGuard<'a, R, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug for GenericMutexGuard<'a, R, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
-    for GenericMutexGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> HeldLock for GenericMutexGuard<'a, R, T> {
-    fn held_lock(&self) -> LockInstance {
-        self.held.lock()
-    }
-}
+guard_impls!(GenericMutexGuard<R: RawMutex>, [mut]);
 
 /// A [`GenericMutexGuard`] mapped to a component of the data.
 #[must_use = "if unused the Mutex will immediately unlock"]
@@ -400,37 +369,4 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> GenericMappedMutexGuard<'a, R, T>
     }
 }
 
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> Deref for GenericMappedMutexGuard<'a, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> DerefMut for GenericMappedMutexGuard<'a, R, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug
-    for GenericMappedMutexGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
-    for GenericMappedMutexGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> HeldLock for GenericMappedMutexGuard<'a, R, T> {
-    fn held_lock(&self) -> LockInstance {
-        self.held.lock()
-    }
-}
+guard_impls!(GenericMappedMutexGuard<R: RawMutex>, [mut]);

@@ -1,11 +1,11 @@
 //! A reentrant mutex that reports to a validator.
 
 use core::fmt;
-use core::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::class::LockClass;
+use super::guard_macros::guard_impls;
 use super::held_lock::HeldLock;
 use super::meta::LockMeta;
 use crate::{AcquireOpts, LockInstance, Mode, Validator};
@@ -260,24 +260,9 @@ impl<'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, T> {
     }
 }
 
-impl<'a, T: ?Sized + 'a> Deref for ReentrantMutexGuard<'a, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug for ReentrantMutexGuard<'a, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, T: ?Sized + fmt::Display + 'a> fmt::Display for ReentrantMutexGuard<'a, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+guard_impls!(@deref ReentrantMutexGuard);
+guard_impls!(@fmt Debug for ReentrantMutexGuard);
+guard_impls!(@fmt Display for ReentrantMutexGuard);
 
 impl<'a, T: ?Sized + 'a> HeldLock for ReentrantMutexGuard<'a, T> {
     fn held_lock(&self) -> LockInstance {
@@ -306,18 +291,8 @@ impl<'a, T: ?Sized + 'a> MappedReentrantMutexGuard<'a, T> {
     }
 }
 
-impl<'a, T: ?Sized + 'a> Deref for MappedReentrantMutexGuard<'a, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug for MappedReentrantMutexGuard<'a, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
+guard_impls!(@deref MappedReentrantMutexGuard);
+guard_impls!(@fmt Debug for MappedReentrantMutexGuard);
 
 impl<'a, T: ?Sized + 'a> HeldLock for MappedReentrantMutexGuard<'a, T> {
     fn held_lock(&self) -> LockInstance {

@@ -1,7 +1,6 @@
 //! Reader-writer locks that report to a validator: `RwLock` and `RecursiveRwLock`.
 
 use core::fmt;
-use core::ops::{Deref, DerefMut};
 
 use lock_api::{
     RawRwLock, RawRwLockDowngrade, RawRwLockFair, RawRwLockTimed, RawRwLockUpgrade,
@@ -9,6 +8,7 @@ use lock_api::{
 };
 
 use super::class::LockClass;
+use super::guard_macros::guard_impls;
 use super::held_lock::HeldLock;
 use super::meta::{Held, LockMeta, ReacquireOnExit};
 use crate::{AcquireOpts, LockInstance, Mode, Validator};
@@ -481,34 +481,7 @@ impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericRwLockReadGuard<'a, R, T>
     }
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> Deref for GenericRwLockReadGuard<'a, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug
-    for GenericRwLockReadGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
-    for GenericRwLockReadGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> HeldLock for GenericRwLockReadGuard<'a, R, T> {
-    fn held_lock(&self) -> LockInstance {
-        self.held.lock()
-    }
-}
+guard_impls!(GenericRwLockReadGuard<R: RawRwLock>, []);
 
 /// The exclusive guard of a [`GenericRwLock`].
 #[must_use = "if unused the RwLock will immediately unlock"]
@@ -644,40 +617,7 @@ impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericRwLockWriteGuard<'a, R, T
     }
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> Deref for GenericRwLockWriteGuard<'a, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> DerefMut for GenericRwLockWriteGuard<'a, R, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug
-    for GenericRwLockWriteGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
-    for GenericRwLockWriteGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> HeldLock for GenericRwLockWriteGuard<'a, R, T> {
-    fn held_lock(&self) -> LockInstance {
-        self.held.lock()
-    }
-}
+guard_impls!(GenericRwLockWriteGuard<R: RawRwLock>, [mut]);
 
 /// The upgradable read guard of a [`GenericRwLock`].
 #[must_use = "if unused the RwLock will immediately unlock"]
@@ -873,38 +813,7 @@ impl<'a, R: RawRwLockUpgradeFair + 'a, T: ?Sized + 'a> GenericRwLockUpgradableRe
     }
 }
 
-impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> Deref
-    for GenericRwLockUpgradableReadGuard<'a, R, T>
-{
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug
-    for GenericRwLockUpgradableReadGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
-    for GenericRwLockUpgradableReadGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> HeldLock
-    for GenericRwLockUpgradableReadGuard<'a, R, T>
-{
-    fn held_lock(&self) -> LockInstance {
-        self.held.lock()
-    }
-}
+guard_impls!(GenericRwLockUpgradableReadGuard<R: RawRwLockUpgrade>, []);
 
 /// A [`GenericRwLockReadGuard`] mapped to a component of the data.
 #[must_use = "if unused the RwLock will immediately unlock"]
@@ -951,34 +860,7 @@ impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericMappedRwLockReadGuard<'a,
     }
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> Deref for GenericMappedRwLockReadGuard<'a, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug
-    for GenericMappedRwLockReadGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
-    for GenericMappedRwLockReadGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> HeldLock for GenericMappedRwLockReadGuard<'a, R, T> {
-    fn held_lock(&self) -> LockInstance {
-        self.held.lock()
-    }
-}
+guard_impls!(GenericMappedRwLockReadGuard<R: RawRwLock>, []);
 
 /// A [`GenericRwLockWriteGuard`] mapped to a component of the data.
 #[must_use = "if unused the RwLock will immediately unlock"]
@@ -1025,37 +907,4 @@ impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericMappedRwLockWriteGuard<'a
     }
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> Deref for GenericMappedRwLockWriteGuard<'a, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> DerefMut for GenericMappedRwLockWriteGuard<'a, R, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Debug + 'a> fmt::Debug
-    for GenericMappedRwLockWriteGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + fmt::Display + 'a> fmt::Display
-    for GenericMappedRwLockWriteGuard<'a, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> HeldLock for GenericMappedRwLockWriteGuard<'a, R, T> {
-    fn held_lock(&self) -> LockInstance {
-        self.held.lock()
-    }
-}
+guard_impls!(GenericMappedRwLockWriteGuard<R: RawRwLock>, [mut]);
