@@ -75,3 +75,143 @@ macro_rules! guard_impls {
 }
 
 pub(super) use guard_impls;
+
+/// Implements the methods a guard over a [`Held`](super::meta::Held) shares with the other
+/// guard kinds. Each arm writes one `impl` block; `[mut]` marks a guard with exclusive access
+/// (its `map` closures take and return `&mut`), `[]` a shared one.
+///
+/// `ApiGuard` names the `lock_api` guard type in the `inner` field.
+///
+/// - `guard_methods!(Guard<R: RawTrait>, lock_field, MappedGuard, ApiGuard, [mut] { .. })`:
+///   the items in braces, then `map`, `try_map` and `unlocked` for a lock's own guard (fields
+///   `held`, `lock_field`, `inner`).
+/// - `guard_methods!(@fair Guard<R: RawFairTrait>, ApiGuard)`: `unlock_fair`,
+///   `unlocked_fair` and `bump`.
+/// - `guard_methods!(@mapped Guard<R: RawTrait, RawFairTrait>, ApiGuard, [mut])`: `map` and
+///   `try_map`, and `unlock_fair` under the fair bound, for a mapped guard (fields `held`,
+///   `inner`).
+macro_rules! guard_methods {
+    (
+        $guard:ident<R: $raw:ident>, $lock_field:ident, $mapped:ident, $api:ident,
+        [$($mutable:tt)?] { $($extra:tt)* }
+    ) => {
+        impl<'a, R: $raw + 'a, T: ?Sized + 'a> $guard<'a, R, T> {
+            $($extra)*
+
+            /// A guard for a component of the data; the lock stays held (and reported held).
+            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, R, U>
+            where
+                F: FnOnce(&$($mutable)? T) -> &$($mutable)? U,
+            {
+                let $guard { held, inner, .. } = s;
+                $mapped {
+                    held,
+                    inner: ::lock_api::$api::map(inner, f),
+                }
+            }
+
+            /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
+            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, R, U>, Self>
+            where
+                F: FnOnce(&$($mutable)? T) -> Option<&$($mutable)? U>,
+            {
+                let $guard {
+                    held,
+                    $lock_field,
+                    inner,
+                } = s;
+                match ::lock_api::$api::try_map(inner, f) {
+                    Ok(inner) => Ok($mapped { held, inner }),
+                    Err(inner) => Err($guard {
+                        held,
+                        $lock_field,
+                        inner,
+                    }),
+                }
+            }
+
+            /// Temporarily unlocks to run `f`, then locks again. Reported as a release and,
+            /// after `f` returns (or unwinds), a blocking re-acquisition.
+            pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
+            where
+                F: FnOnce() -> U,
+            {
+                s.held.report_release();
+                let held = &mut s.held;
+                ::lock_api::$api::unlocked(&mut s.inner, move || {
+                    let _reacquire = $crate::wrappers::meta::ReacquireOnExit(held);
+                    f()
+                })
+            }
+        }
+    };
+    (@fair $guard:ident<R: $fair:ident>, $api:ident) => {
+        impl<'a, R: $fair + 'a, T: ?Sized + 'a> $guard<'a, R, T> {
+            /// Unlocks with a fair handoff to a waiting thread.
+            pub fn unlock_fair(s: Self) {
+                let $guard { held, inner, .. } = s;
+                drop(held);
+                ::lock_api::$api::unlock_fair(inner);
+            }
+
+            /// [`unlocked`](Self::unlocked) with a fair unlock.
+            pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
+            where
+                F: FnOnce() -> U,
+            {
+                s.held.report_release();
+                let held = &mut s.held;
+                ::lock_api::$api::unlocked_fair(&mut s.inner, move || {
+                    let _reacquire = $crate::wrappers::meta::ReacquireOnExit(held);
+                    f()
+                })
+            }
+
+            /// Hands the lock to a waiting thread, if any, and takes it back: reported as a
+            /// release and a blocking re-acquisition.
+            pub fn bump(s: &mut Self) {
+                s.held.report_release();
+                s.held.report_reacquire();
+                ::lock_api::$api::bump(&mut s.inner);
+            }
+        }
+    };
+    (@mapped $guard:ident<R: $raw:ident, $fair:ident>, $api:ident, [$($mutable:tt)?]) => {
+        impl<'a, R: $raw + 'a, T: ?Sized + 'a> $guard<'a, R, T> {
+            /// A guard for a component of the mapped data.
+            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $guard<'a, R, U>
+            where
+                F: FnOnce(&$($mutable)? T) -> &$($mutable)? U,
+            {
+                let $guard { held, inner } = s;
+                $guard {
+                    held,
+                    inner: ::lock_api::$api::map(inner, f),
+                }
+            }
+
+            /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
+            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$guard<'a, R, U>, Self>
+            where
+                F: FnOnce(&$($mutable)? T) -> Option<&$($mutable)? U>,
+            {
+                let $guard { held, inner } = s;
+                match ::lock_api::$api::try_map(inner, f) {
+                    Ok(inner) => Ok($guard { held, inner }),
+                    Err(inner) => Err($guard { held, inner }),
+                }
+            }
+        }
+
+        impl<'a, R: $fair + 'a, T: ?Sized + 'a> $guard<'a, R, T> {
+            /// Unlocks with a fair handoff to a waiting thread.
+            pub fn unlock_fair(s: Self) {
+                let $guard { held, inner } = s;
+                drop(held);
+                ::lock_api::$api::unlock_fair(inner);
+            }
+        }
+    };
+}
+
+pub(super) use guard_methods;

@@ -5,9 +5,9 @@ use core::fmt;
 use lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
 use super::class::LockClass;
-use super::guard_macros::guard_impls;
+use super::guard_macros::{guard_impls, guard_methods};
 use super::held_lock::HeldLock;
-use super::meta::{Held, LockMeta, ReacquireOnExit};
+use super::meta::{Held, LockMeta};
 use crate::{AcquireOpts, LockInstance, Mode, Validator};
 
 /// A mutex over any `lock_api` raw mutex whose acquisitions and releases are reported to a
@@ -242,48 +242,10 @@ pub struct GenericMutexGuard<'a, R: RawMutex, T: ?Sized> {
     pub(crate) inner: lock_api::MutexGuard<'a, R, T>,
 }
 
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
+guard_methods!(GenericMutexGuard<R: RawMutex>, mutex, GenericMappedMutexGuard, MutexGuard, [mut] {
     /// The mutex this guard locks.
     pub fn mutex(s: &Self) -> &'a GenericMutex<R, T> {
         s.mutex
-    }
-
-    /// A guard for a component of the locked data; the lock stays held (and reported held).
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedMutexGuard<'a, R, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        let GenericMutexGuard { held, inner, .. } = s;
-        GenericMappedMutexGuard {
-            held,
-            inner: lock_api::MutexGuard::map(inner, f),
-        }
-    }
-
-    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<GenericMappedMutexGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        let GenericMutexGuard { held, mutex, inner } = s;
-        match lock_api::MutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(GenericMappedMutexGuard { held, inner }),
-            Err(inner) => Err(GenericMutexGuard { held, mutex, inner }),
-        }
-    }
-
-    /// Temporarily unlocks the mutex to run `f`, then locks it again. Reported as a release
-    /// and, after `f` returns (or unwinds), a blocking re-acquisition.
-    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        s.held.report_release();
-        let held = &mut s.held;
-        lock_api::MutexGuard::unlocked(&mut s.inner, move || {
-            let _reacquire = ReacquireOnExit(held);
-            f()
-        })
     }
 
     /// Leaks the guard: the mutex stays locked for ever, and the validator keeps it held (as
@@ -293,37 +255,9 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
         core::mem::forget(held);
         lock_api::MutexGuard::leak(inner)
     }
-}
+});
 
-impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> GenericMutexGuard<'a, R, T> {
-    /// Unlocks with a fair handoff to a waiting thread.
-    pub fn unlock_fair(s: Self) {
-        let GenericMutexGuard { held, inner, .. } = s;
-        drop(held);
-        lock_api::MutexGuard::unlock_fair(inner);
-    }
-
-    /// [`unlocked`](Self::unlocked) with a fair unlock.
-    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        s.held.report_release();
-        let held = &mut s.held;
-        lock_api::MutexGuard::unlocked_fair(&mut s.inner, move || {
-            let _reacquire = ReacquireOnExit(held);
-            f()
-        })
-    }
-
-    /// Hands the lock to a waiting thread, if any, and takes it back: reported as a release and
-    /// a blocking re-acquisition.
-    pub fn bump(s: &mut Self) {
-        s.held.report_release();
-        s.held.report_reacquire();
-        lock_api::MutexGuard::bump(&mut s.inner);
-    }
-}
+guard_methods!(@fair GenericMutexGuard<R: RawMutexFair>, MutexGuard);
 
 guard_impls!(GenericMutexGuard<R: RawMutex>, [mut]);
 
@@ -334,39 +268,6 @@ pub struct GenericMappedMutexGuard<'a, R: RawMutex, T: ?Sized> {
     inner: lock_api::MappedMutexGuard<'a, R, T>,
 }
 
-impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> GenericMappedMutexGuard<'a, R, T> {
-    /// A guard for a component of the mapped data.
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedMutexGuard<'a, R, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        let GenericMappedMutexGuard { held, inner } = s;
-        GenericMappedMutexGuard {
-            held,
-            inner: lock_api::MappedMutexGuard::map(inner, f),
-        }
-    }
-
-    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<GenericMappedMutexGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        let GenericMappedMutexGuard { held, inner } = s;
-        match lock_api::MappedMutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(GenericMappedMutexGuard { held, inner }),
-            Err(inner) => Err(GenericMappedMutexGuard { held, inner }),
-        }
-    }
-}
-
-impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> GenericMappedMutexGuard<'a, R, T> {
-    /// Unlocks with a fair handoff to a waiting thread.
-    pub fn unlock_fair(s: Self) {
-        let GenericMappedMutexGuard { held, inner } = s;
-        drop(held);
-        lock_api::MappedMutexGuard::unlock_fair(inner);
-    }
-}
+guard_methods!(@mapped GenericMappedMutexGuard<R: RawMutex, RawMutexFair>, MappedMutexGuard, [mut]);
 
 guard_impls!(GenericMappedMutexGuard<R: RawMutex>, [mut]);

@@ -8,7 +8,7 @@ use lock_api::{
 };
 
 use super::class::LockClass;
-use super::guard_macros::guard_impls;
+use super::guard_macros::{guard_impls, guard_methods};
 use super::held_lock::HeldLock;
 use super::meta::{Held, LockMeta, ReacquireOnExit};
 use crate::{AcquireOpts, LockInstance, Mode, Validator};
@@ -395,91 +395,14 @@ pub struct GenericRwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
     inner: lock_api::RwLockReadGuard<'a, R, T>,
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> GenericRwLockReadGuard<'a, R, T> {
+guard_methods!(GenericRwLockReadGuard<R: RawRwLock>, rwlock, GenericMappedRwLockReadGuard, RwLockReadGuard, [] {
     /// The lock this guard reads.
     pub fn rwlock(s: &Self) -> &'a GenericRwLock<R, T> {
         s.rwlock
     }
+});
 
-    /// A guard for a component of the data; the lock stays held (and reported held).
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedRwLockReadGuard<'a, R, U>
-    where
-        F: FnOnce(&T) -> &U,
-    {
-        let GenericRwLockReadGuard { held, inner, .. } = s;
-        GenericMappedRwLockReadGuard {
-            held,
-            inner: lock_api::RwLockReadGuard::map(inner, f),
-        }
-    }
-
-    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
-    pub fn try_map<U: ?Sized, F>(
-        s: Self,
-        f: F,
-    ) -> Result<GenericMappedRwLockReadGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&T) -> Option<&U>,
-    {
-        let GenericRwLockReadGuard {
-            held,
-            rwlock,
-            inner,
-        } = s;
-        match lock_api::RwLockReadGuard::try_map(inner, f) {
-            Ok(inner) => Ok(GenericMappedRwLockReadGuard { held, inner }),
-            Err(inner) => Err(GenericRwLockReadGuard {
-                held,
-                rwlock,
-                inner,
-            }),
-        }
-    }
-
-    /// Temporarily unlocks to run `f`, then locks again: reported as a release and a blocking
-    /// re-acquisition.
-    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        s.held.report_release();
-        let held = &mut s.held;
-        lock_api::RwLockReadGuard::unlocked(&mut s.inner, move || {
-            let _reacquire = ReacquireOnExit(held);
-            f()
-        })
-    }
-}
-
-impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericRwLockReadGuard<'a, R, T> {
-    /// Unlocks with a fair handoff to a waiting thread.
-    pub fn unlock_fair(s: Self) {
-        let GenericRwLockReadGuard { held, inner, .. } = s;
-        drop(held);
-        lock_api::RwLockReadGuard::unlock_fair(inner);
-    }
-
-    /// [`unlocked`](Self::unlocked) with a fair unlock.
-    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        s.held.report_release();
-        let held = &mut s.held;
-        lock_api::RwLockReadGuard::unlocked_fair(&mut s.inner, move || {
-            let _reacquire = ReacquireOnExit(held);
-            f()
-        })
-    }
-
-    /// Hands the lock to a waiting writer, if any, and takes it back: a release and a blocking
-    /// re-acquisition.
-    pub fn bump(s: &mut Self) {
-        s.held.report_release();
-        s.held.report_reacquire();
-        lock_api::RwLockReadGuard::bump(&mut s.inner);
-    }
-}
+guard_methods!(@fair GenericRwLockReadGuard<R: RawRwLockFair>, RwLockReadGuard);
 
 guard_impls!(GenericRwLockReadGuard<R: RawRwLock>, []);
 
@@ -492,61 +415,12 @@ pub struct GenericRwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
     inner: lock_api::RwLockWriteGuard<'a, R, T>,
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> GenericRwLockWriteGuard<'a, R, T> {
+guard_methods!(GenericRwLockWriteGuard<R: RawRwLock>, rwlock, GenericMappedRwLockWriteGuard, RwLockWriteGuard, [mut] {
     /// The lock this guard writes.
     pub fn rwlock(s: &Self) -> &'a GenericRwLock<R, T> {
         s.rwlock
     }
-
-    /// A guard for a component of the data; the lock stays held (and reported held).
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedRwLockWriteGuard<'a, R, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        let GenericRwLockWriteGuard { held, inner, .. } = s;
-        GenericMappedRwLockWriteGuard {
-            held,
-            inner: lock_api::RwLockWriteGuard::map(inner, f),
-        }
-    }
-
-    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
-    pub fn try_map<U: ?Sized, F>(
-        s: Self,
-        f: F,
-    ) -> Result<GenericMappedRwLockWriteGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        let GenericRwLockWriteGuard {
-            held,
-            rwlock,
-            inner,
-        } = s;
-        match lock_api::RwLockWriteGuard::try_map(inner, f) {
-            Ok(inner) => Ok(GenericMappedRwLockWriteGuard { held, inner }),
-            Err(inner) => Err(GenericRwLockWriteGuard {
-                held,
-                rwlock,
-                inner,
-            }),
-        }
-    }
-
-    /// Temporarily unlocks to run `f`, then locks again: reported as a release and a blocking
-    /// re-acquisition.
-    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        s.held.report_release();
-        let held = &mut s.held;
-        lock_api::RwLockWriteGuard::unlocked(&mut s.inner, move || {
-            let _reacquire = ReacquireOnExit(held);
-            f()
-        })
-    }
-}
+});
 
 impl<'a, R: RawRwLockReadMode + RawRwLockDowngrade + 'a, T: ?Sized + 'a>
     GenericRwLockWriteGuard<'a, R, T>
@@ -587,35 +461,7 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> GenericRwLockWriteGu
     }
 }
 
-impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericRwLockWriteGuard<'a, R, T> {
-    /// Unlocks with a fair handoff to a waiting thread.
-    pub fn unlock_fair(s: Self) {
-        let GenericRwLockWriteGuard { held, inner, .. } = s;
-        drop(held);
-        lock_api::RwLockWriteGuard::unlock_fair(inner);
-    }
-
-    /// [`unlocked`](Self::unlocked) with a fair unlock.
-    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        s.held.report_release();
-        let held = &mut s.held;
-        lock_api::RwLockWriteGuard::unlocked_fair(&mut s.inner, move || {
-            let _reacquire = ReacquireOnExit(held);
-            f()
-        })
-    }
-
-    /// Hands the lock to a waiting thread, if any, and takes it back: a release and a blocking
-    /// re-acquisition.
-    pub fn bump(s: &mut Self) {
-        s.held.report_release();
-        s.held.report_reacquire();
-        lock_api::RwLockWriteGuard::bump(&mut s.inner);
-    }
-}
+guard_methods!(@fair GenericRwLockWriteGuard<R: RawRwLockFair>, RwLockWriteGuard);
 
 guard_impls!(GenericRwLockWriteGuard<R: RawRwLock>, [mut]);
 
@@ -822,43 +668,7 @@ pub struct GenericMappedRwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
     inner: lock_api::MappedRwLockReadGuard<'a, R, T>,
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> GenericMappedRwLockReadGuard<'a, R, T> {
-    /// A guard for a component of the mapped data.
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedRwLockReadGuard<'a, R, U>
-    where
-        F: FnOnce(&T) -> &U,
-    {
-        let GenericMappedRwLockReadGuard { held, inner } = s;
-        GenericMappedRwLockReadGuard {
-            held,
-            inner: lock_api::MappedRwLockReadGuard::map(inner, f),
-        }
-    }
-
-    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
-    pub fn try_map<U: ?Sized, F>(
-        s: Self,
-        f: F,
-    ) -> Result<GenericMappedRwLockReadGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&T) -> Option<&U>,
-    {
-        let GenericMappedRwLockReadGuard { held, inner } = s;
-        match lock_api::MappedRwLockReadGuard::try_map(inner, f) {
-            Ok(inner) => Ok(GenericMappedRwLockReadGuard { held, inner }),
-            Err(inner) => Err(GenericMappedRwLockReadGuard { held, inner }),
-        }
-    }
-}
-
-impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericMappedRwLockReadGuard<'a, R, T> {
-    /// Unlocks with a fair handoff to a waiting thread.
-    pub fn unlock_fair(s: Self) {
-        let GenericMappedRwLockReadGuard { held, inner } = s;
-        drop(held);
-        lock_api::MappedRwLockReadGuard::unlock_fair(inner);
-    }
-}
+guard_methods!(@mapped GenericMappedRwLockReadGuard<R: RawRwLock, RawRwLockFair>, MappedRwLockReadGuard, []);
 
 guard_impls!(GenericMappedRwLockReadGuard<R: RawRwLock>, []);
 
@@ -869,42 +679,6 @@ pub struct GenericMappedRwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
     inner: lock_api::MappedRwLockWriteGuard<'a, R, T>,
 }
 
-impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> GenericMappedRwLockWriteGuard<'a, R, T> {
-    /// A guard for a component of the mapped data.
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> GenericMappedRwLockWriteGuard<'a, R, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        let GenericMappedRwLockWriteGuard { held, inner } = s;
-        GenericMappedRwLockWriteGuard {
-            held,
-            inner: lock_api::MappedRwLockWriteGuard::map(inner, f),
-        }
-    }
-
-    /// Like [`map`](Self::map), but `f` may fail, returning the original guard.
-    pub fn try_map<U: ?Sized, F>(
-        s: Self,
-        f: F,
-    ) -> Result<GenericMappedRwLockWriteGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        let GenericMappedRwLockWriteGuard { held, inner } = s;
-        match lock_api::MappedRwLockWriteGuard::try_map(inner, f) {
-            Ok(inner) => Ok(GenericMappedRwLockWriteGuard { held, inner }),
-            Err(inner) => Err(GenericMappedRwLockWriteGuard { held, inner }),
-        }
-    }
-}
-
-impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> GenericMappedRwLockWriteGuard<'a, R, T> {
-    /// Unlocks with a fair handoff to a waiting thread.
-    pub fn unlock_fair(s: Self) {
-        let GenericMappedRwLockWriteGuard { held, inner } = s;
-        drop(held);
-        lock_api::MappedRwLockWriteGuard::unlock_fair(inner);
-    }
-}
+guard_methods!(@mapped GenericMappedRwLockWriteGuard<R: RawRwLock, RawRwLockFair>, MappedRwLockWriteGuard, [mut]);
 
 guard_impls!(GenericMappedRwLockWriteGuard<R: RawRwLock>, [mut]);
