@@ -71,6 +71,7 @@ mod condvar;
 pub mod debug;
 mod guard_macros;
 mod held_lock;
+mod lock_macros;
 mod meta;
 mod mutex;
 mod remutex;

@@ -4,11 +4,11 @@ use core::fmt;
 
 use lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
-use super::class::LockClass;
 use super::guard_macros::{guard_impls, guard_methods};
 use super::held_lock::HeldLock;
+use super::lock_macros::{lock_accessors, lock_constructors};
 use super::meta::{Held, LockMeta};
-use crate::{AcquireOpts, LockInstance, Mode, Validator};
+use crate::{AcquireOpts, Mode};
 
 /// A mutex over any `lock_api` raw mutex whose acquisitions and releases are reported to a
 /// validator. Use the [`Mutex`] and [`FairMutex`] aliases for parking_lot's locks.
@@ -35,50 +35,10 @@ pub type FairMutexGuard<'a, T> = GenericMutexGuard<'a, parking_lot::RawFairMutex
 /// A [`FairMutexGuard`] mapped to part of the data.
 pub type MappedFairMutexGuard<'a, T> = GenericMappedMutexGuard<'a, parking_lot::RawFairMutex, T>;
 
-impl<R: RawMutex, T> GenericMutex<R, T> {
-    /// A mutex in the class of the caller's source location, reporting to
-    /// [`Validator::global`].
-    #[track_caller]
-    #[inline]
-    pub const fn new(value: T) -> Self {
-        Self::new_with_class(LockClass::caller(), value)
-    }
-
-    /// A mutex in an explicit class, reporting to [`Validator::global`].
-    pub const fn new_with_class(class: LockClass, value: T) -> Self {
-        GenericMutex {
-            meta: LockMeta::new(class, None),
-            inner: lock_api::Mutex::new(value),
-        }
-    }
-
-    /// A mutex in the class of the caller's source location, reporting to `validator`
-    /// (for example a test's own validator).
-    #[track_caller]
-    pub const fn with_validator(validator: &'static Validator, value: T) -> Self {
-        Self::with_class_and_validator(LockClass::caller(), validator, value)
-    }
-
-    /// A mutex in an explicit class, reporting to `validator`.
-    pub const fn with_class_and_validator(
-        class: LockClass,
-        validator: &'static Validator,
-        value: T,
-    ) -> Self {
-        GenericMutex {
-            meta: LockMeta::new(class, Some(validator)),
-            inner: lock_api::Mutex::new(value),
-        }
-    }
-
-    /// Consumes the mutex and returns the data. The validator is told the lock is gone, so a
-    /// lock still held through a forgotten guard is reported as a held lock freed.
-    pub fn into_inner(self) -> T {
-        let GenericMutex { meta, inner } = self;
-        drop(meta);
-        inner.into_inner()
-    }
-}
+lock_constructors!(GenericMutex<R: RawMutex, T>, "mutex", |meta, value| GenericMutex {
+    meta,
+    inner: lock_api::Mutex::new(value),
+});
 
 impl<R: RawMutex, T: ?Sized> GenericMutex<R, T> {
     /// Acquires the mutex, blocking the current thread until it is able to do so.
@@ -148,35 +108,12 @@ impl<R: RawMutex, T: ?Sized> GenericMutex<R, T> {
         })
     }
 
-    /// A mutable reference to the data; no locking is needed (the borrow is exclusive).
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
     /// Whether the mutex is currently locked (by any thread).
     pub fn is_locked(&self) -> bool {
         self.inner.is_locked()
     }
 
-    /// A raw pointer to the data, as `lock_api::Mutex::data_ptr`.
-    pub fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
-
-    /// This mutex as the validator sees it. The first call (or the first lock) assigns its id.
-    pub fn lock_instance(&self) -> LockInstance {
-        self.meta.instance()
-    }
-
-    /// The class this mutex was created in.
-    pub fn lock_class(&self) -> LockClass {
-        self.meta.class()
-    }
-
-    /// The validator this mutex reports to.
-    pub fn validator(&self) -> &'static Validator {
-        self.meta.validator()
-    }
+    lock_accessors!("mutex", Mutex);
 }
 
 impl<R: RawMutexTimed, T: ?Sized> GenericMutex<R, T> {
@@ -202,20 +139,6 @@ impl<R: RawMutexTimed, T: ?Sized> GenericMutex<R, T> {
             mutex: self,
             inner,
         })
-    }
-}
-
-impl<R: RawMutex, T: Default> Default for GenericMutex<R, T> {
-    #[track_caller]
-    fn default() -> Self {
-        Self::new_with_class(LockClass::caller(), T::default())
-    }
-}
-
-impl<R: RawMutex, T> From<T> for GenericMutex<R, T> {
-    #[track_caller]
-    fn from(value: T) -> Self {
-        Self::new_with_class(LockClass::caller(), value)
     }
 }
 

@@ -4,11 +4,11 @@ use core::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::class::LockClass;
 use super::guard_macros::guard_impls;
 use super::held_lock::HeldLock;
+use super::lock_macros::{lock_accessors, lock_constructors};
 use super::meta::LockMeta;
-use crate::{AcquireOpts, LockInstance, Mode, Validator};
+use crate::{AcquireOpts, LockInstance, Mode};
 
 /// A drop-in replacement for `parking_lot::ReentrantMutex` that reports to a validator.
 ///
@@ -25,51 +25,13 @@ pub struct ReentrantMutex<T: ?Sized> {
     inner: parking_lot::ReentrantMutex<T>,
 }
 
-impl<T> ReentrantMutex<T> {
-    /// A reentrant mutex in the class of the caller's source location, reporting to
-    /// [`Validator::global`].
-    #[track_caller]
-    #[inline]
-    pub const fn new(value: T) -> Self {
-        Self::new_with_class(LockClass::caller(), value)
+lock_constructors!(ReentrantMutex<T>, "reentrant mutex", |meta, value| {
+    ReentrantMutex {
+        meta,
+        depth: AtomicUsize::new(0),
+        inner: parking_lot::ReentrantMutex::new(value),
     }
-
-    /// A reentrant mutex in an explicit class, reporting to [`Validator::global`].
-    pub const fn new_with_class(class: LockClass, value: T) -> Self {
-        ReentrantMutex {
-            meta: LockMeta::new(class, None),
-            depth: AtomicUsize::new(0),
-            inner: parking_lot::ReentrantMutex::new(value),
-        }
-    }
-
-    /// A reentrant mutex in the class of the caller's source location, reporting to
-    /// `validator`.
-    #[track_caller]
-    pub const fn with_validator(validator: &'static Validator, value: T) -> Self {
-        Self::with_class_and_validator(LockClass::caller(), validator, value)
-    }
-
-    /// A reentrant mutex in an explicit class, reporting to `validator`.
-    pub const fn with_class_and_validator(
-        class: LockClass,
-        validator: &'static Validator,
-        value: T,
-    ) -> Self {
-        ReentrantMutex {
-            meta: LockMeta::new(class, Some(validator)),
-            depth: AtomicUsize::new(0),
-            inner: parking_lot::ReentrantMutex::new(value),
-        }
-    }
-
-    /// Consumes the mutex and returns the data; the validator is told the lock is gone.
-    pub fn into_inner(self) -> T {
-        let ReentrantMutex { meta, inner, .. } = self;
-        drop(meta);
-        inner.into_inner()
-    }
-}
+});
 
 impl<T: ?Sized> ReentrantMutex<T> {
     /// Acquires the mutex, blocking unless the current thread already owns it. Only an
@@ -146,11 +108,6 @@ impl<T: ?Sized> ReentrantMutex<T> {
         }
     }
 
-    /// A mutable reference to the data; no locking is needed (the borrow is exclusive).
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
     /// Whether the mutex is currently locked (by any thread).
     pub fn is_locked(&self) -> bool {
         self.inner.is_locked()
@@ -161,39 +118,7 @@ impl<T: ?Sized> ReentrantMutex<T> {
         self.inner.is_owned_by_current_thread()
     }
 
-    /// A raw pointer to the data, as `lock_api::ReentrantMutex::data_ptr`.
-    pub fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
-
-    /// This mutex as the validator sees it. The first call (or the first lock) assigns its id.
-    pub fn lock_instance(&self) -> LockInstance {
-        self.meta.instance()
-    }
-
-    /// The class this mutex was created in.
-    pub fn lock_class(&self) -> LockClass {
-        self.meta.class()
-    }
-
-    /// The validator this mutex reports to.
-    pub fn validator(&self) -> &'static Validator {
-        self.meta.validator()
-    }
-}
-
-impl<T: Default> Default for ReentrantMutex<T> {
-    #[track_caller]
-    fn default() -> Self {
-        Self::new_with_class(LockClass::caller(), T::default())
-    }
-}
-
-impl<T> From<T> for ReentrantMutex<T> {
-    #[track_caller]
-    fn from(value: T) -> Self {
-        Self::new_with_class(LockClass::caller(), value)
-    }
+    lock_accessors!("mutex", ReentrantMutex);
 }
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {

@@ -7,11 +7,11 @@ use lock_api::{
     RawRwLockUpgradeDowngrade, RawRwLockUpgradeFair, RawRwLockUpgradeTimed,
 };
 
-use super::class::LockClass;
 use super::guard_macros::{guard_impls, guard_methods};
 use super::held_lock::HeldLock;
+use super::lock_macros::{lock_accessors, lock_constructors};
 use super::meta::{Held, LockMeta, ReacquireOnExit};
-use crate::{AcquireOpts, LockInstance, Mode, Validator};
+use crate::{AcquireOpts, Mode};
 
 /// How the readers of a raw reader-writer lock wait, in lockdep's terms: the [`Mode`] a shared
 /// acquisition is reported with.
@@ -91,48 +91,10 @@ pub type MappedRecursiveRwLockReadGuard<'a, T> =
 pub type MappedRecursiveRwLockWriteGuard<'a, T> =
     GenericMappedRwLockWriteGuard<'a, parking_lot::RawRwLockRecursive, T>;
 
-impl<R: RawRwLock, T> GenericRwLock<R, T> {
-    /// A lock in the class of the caller's source location, reporting to
-    /// [`Validator::global`].
-    #[track_caller]
-    #[inline]
-    pub const fn new(value: T) -> Self {
-        Self::new_with_class(LockClass::caller(), value)
-    }
-
-    /// A lock in an explicit class, reporting to [`Validator::global`].
-    pub const fn new_with_class(class: LockClass, value: T) -> Self {
-        GenericRwLock {
-            meta: LockMeta::new(class, None),
-            inner: lock_api::RwLock::new(value),
-        }
-    }
-
-    /// A lock in the class of the caller's source location, reporting to `validator`.
-    #[track_caller]
-    pub const fn with_validator(validator: &'static Validator, value: T) -> Self {
-        Self::with_class_and_validator(LockClass::caller(), validator, value)
-    }
-
-    /// A lock in an explicit class, reporting to `validator`.
-    pub const fn with_class_and_validator(
-        class: LockClass,
-        validator: &'static Validator,
-        value: T,
-    ) -> Self {
-        GenericRwLock {
-            meta: LockMeta::new(class, Some(validator)),
-            inner: lock_api::RwLock::new(value),
-        }
-    }
-
-    /// Consumes the lock and returns the data; the validator is told the lock is gone.
-    pub fn into_inner(self) -> T {
-        let GenericRwLock { meta, inner } = self;
-        drop(meta);
-        inner.into_inner()
-    }
-}
+lock_constructors!(GenericRwLock<R: RawRwLock, T>, "lock", |meta, value| GenericRwLock {
+    meta,
+    inner: lock_api::RwLock::new(value),
+});
 
 impl<R: RawRwLockReadMode, T: ?Sized> GenericRwLock<R, T> {
     /// Locks for shared read access, blocking until it can. Reported before blocking, with
@@ -225,11 +187,6 @@ impl<R: RawRwLockReadMode, T: ?Sized> GenericRwLock<R, T> {
         })
     }
 
-    /// A mutable reference to the data; no locking is needed (the borrow is exclusive).
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
     /// Whether the lock is currently held (shared or exclusive, by any thread).
     pub fn is_locked(&self) -> bool {
         self.inner.is_locked()
@@ -240,25 +197,7 @@ impl<R: RawRwLockReadMode, T: ?Sized> GenericRwLock<R, T> {
         self.inner.is_locked_exclusive()
     }
 
-    /// A raw pointer to the data, as `lock_api::RwLock::data_ptr`.
-    pub fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
-
-    /// This lock as the validator sees it. The first call (or the first lock) assigns its id.
-    pub fn lock_instance(&self) -> LockInstance {
-        self.meta.instance()
-    }
-
-    /// The class this lock was created in.
-    pub fn lock_class(&self) -> LockClass {
-        self.meta.class()
-    }
-
-    /// The validator this lock reports to.
-    pub fn validator(&self) -> &'static Validator {
-        self.meta.validator()
-    }
+    lock_accessors!("lock", RwLock);
 }
 
 impl<T: ?Sized> GenericRwLock<parking_lot::RawRwLockRecursive, T> {
@@ -356,20 +295,6 @@ impl<R: RawRwLockReadMode + RawRwLockTimed, T: ?Sized> GenericRwLock<R, T> {
             rwlock: self,
             inner,
         })
-    }
-}
-
-impl<R: RawRwLock, T: Default> Default for GenericRwLock<R, T> {
-    #[track_caller]
-    fn default() -> Self {
-        Self::new_with_class(LockClass::caller(), T::default())
-    }
-}
-
-impl<R: RawRwLock, T> From<T> for GenericRwLock<R, T> {
-    #[track_caller]
-    fn from(value: T) -> Self {
-        Self::new_with_class(LockClass::caller(), value)
     }
 }
 
