@@ -83,43 +83,33 @@ pub trait MutexAnnotations {
     fn try_lock_nested(&self, subclass: u8) -> Option<Self::Guard<'_>>;
 }
 
-impl<T: ?Sized> MutexAnnotations for parking_lot::Mutex<T> {
-    type Guard<'a>
-        = parking_lot::MutexGuard<'a, T>
-    where
-        Self: 'a;
+/// [`MutexAnnotations`] for one of parking_lot's mutexes, `Lock<T>` with guard `Guard<'a, T>`:
+/// each annotation just locks.
+macro_rules! mutex_annotations {
+    ($lock:ident, $guard:ident) => {
+        impl<T: ?Sized> MutexAnnotations for parking_lot::$lock<T> {
+            type Guard<'a>
+                = parking_lot::$guard<'a, T>
+            where
+                Self: 'a;
 
-    fn lock_nested(&self, _subclass: u8) -> Self::Guard<'_> {
-        self.lock()
-    }
+            fn lock_nested(&self, _subclass: u8) -> Self::Guard<'_> {
+                self.lock()
+            }
 
-    fn lock_nest_lock<G: ?Sized>(&self, _outer: &G) -> Self::Guard<'_> {
-        self.lock()
-    }
+            fn lock_nest_lock<G: ?Sized>(&self, _outer: &G) -> Self::Guard<'_> {
+                self.lock()
+            }
 
-    fn try_lock_nested(&self, _subclass: u8) -> Option<Self::Guard<'_>> {
-        self.try_lock()
-    }
+            fn try_lock_nested(&self, _subclass: u8) -> Option<Self::Guard<'_>> {
+                self.try_lock()
+            }
+        }
+    };
 }
 
-impl<T: ?Sized> MutexAnnotations for parking_lot::FairMutex<T> {
-    type Guard<'a>
-        = parking_lot::FairMutexGuard<'a, T>
-    where
-        Self: 'a;
-
-    fn lock_nested(&self, _subclass: u8) -> Self::Guard<'_> {
-        self.lock()
-    }
-
-    fn lock_nest_lock<G: ?Sized>(&self, _outer: &G) -> Self::Guard<'_> {
-        self.lock()
-    }
-
-    fn try_lock_nested(&self, _subclass: u8) -> Option<Self::Guard<'_>> {
-        self.try_lock()
-    }
-}
+mutex_annotations!(Mutex, MutexGuard);
+mutex_annotations!(FairMutex, FairMutexGuard);
 
 /// Nesting annotations for parking_lot's reader-writer locks (see [`MutexAnnotations`]).
 pub trait RwLockAnnotations {
@@ -142,48 +132,38 @@ pub trait RwLockAnnotations {
     fn write_nest_lock<G: ?Sized>(&self, outer: &G) -> Self::WriteGuard<'_>;
 }
 
-impl<T: ?Sized> RwLockAnnotations for parking_lot::RwLock<T> {
-    type ReadGuard<'a>
-        = parking_lot::RwLockReadGuard<'a, T>
-    where
-        Self: 'a;
-    type WriteGuard<'a>
-        = parking_lot::RwLockWriteGuard<'a, T>
-    where
-        Self: 'a;
+/// [`RwLockAnnotations`] for one of parking_lot's reader-writer locks, `Lock<T>` with guards
+/// `ReadGuard<'a, T>` and `WriteGuard<'a, T>`: each annotation just reads or writes.
+macro_rules! rwlock_annotations {
+    ($lock:ident, $read_guard:ident, $write_guard:ident) => {
+        impl<T: ?Sized> RwLockAnnotations for parking_lot::$lock<T> {
+            type ReadGuard<'a>
+                = parking_lot::$read_guard<'a, T>
+            where
+                Self: 'a;
+            type WriteGuard<'a>
+                = parking_lot::$write_guard<'a, T>
+            where
+                Self: 'a;
 
-    fn read_nested(&self, _subclass: u8) -> Self::ReadGuard<'_> {
-        self.read()
-    }
+            fn read_nested(&self, _subclass: u8) -> Self::ReadGuard<'_> {
+                self.read()
+            }
 
-    fn write_nested(&self, _subclass: u8) -> Self::WriteGuard<'_> {
-        self.write()
-    }
+            fn write_nested(&self, _subclass: u8) -> Self::WriteGuard<'_> {
+                self.write()
+            }
 
-    fn write_nest_lock<G: ?Sized>(&self, _outer: &G) -> Self::WriteGuard<'_> {
-        self.write()
-    }
+            fn write_nest_lock<G: ?Sized>(&self, _outer: &G) -> Self::WriteGuard<'_> {
+                self.write()
+            }
+        }
+    };
 }
 
-impl<T: ?Sized> RwLockAnnotations for parking_lot::RecursiveRwLock<T> {
-    type ReadGuard<'a>
-        = parking_lot::RecursiveRwLockReadGuard<'a, T>
-    where
-        Self: 'a;
-    type WriteGuard<'a>
-        = parking_lot::RecursiveRwLockWriteGuard<'a, T>
-    where
-        Self: 'a;
-
-    fn read_nested(&self, _subclass: u8) -> Self::ReadGuard<'_> {
-        self.read()
-    }
-
-    fn write_nested(&self, _subclass: u8) -> Self::WriteGuard<'_> {
-        self.write()
-    }
-
-    fn write_nest_lock<G: ?Sized>(&self, _outer: &G) -> Self::WriteGuard<'_> {
-        self.write()
-    }
-}
+rwlock_annotations!(RwLock, RwLockReadGuard, RwLockWriteGuard);
+rwlock_annotations!(
+    RecursiveRwLock,
+    RecursiveRwLockReadGuard,
+    RecursiveRwLockWriteGuard
+);
