@@ -85,6 +85,7 @@ pub(super) use guard_impls;
 /// - `guard_methods!(Guard<R: RawTrait>, lock_field, MappedGuard, ApiGuard, [mut] { .. })`:
 ///   the items in braces, then `map`, `try_map` and `unlocked` for a lock's own guard (fields
 ///   `held`, `lock_field`, `inner`).
+/// - `guard_methods!(@unlocked ApiGuard)`, inside a guard's `impl` block: `unlocked` alone.
 /// - `guard_methods!(@fair Guard<R: RawFairTrait>, ApiGuard)`: `unlock_fair`,
 ///   `unlocked_fair` and `bump`.
 /// - `guard_methods!(@mapped Guard<R: RawTrait, RawFairTrait>, ApiGuard, [mut])`: `map` and
@@ -130,19 +131,22 @@ macro_rules! guard_methods {
                 }
             }
 
-            /// Temporarily unlocks to run `f`, then locks again. Reported as a release and,
-            /// after `f` returns (or unwinds), a blocking re-acquisition.
-            pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-            where
-                F: FnOnce() -> U,
-            {
-                s.held.report_release();
-                let held = &mut s.held;
-                ::lock_api::$api::unlocked(&mut s.inner, move || {
-                    let _reacquire = $crate::wrappers::meta::ReacquireOnExit(held);
-                    f()
-                })
-            }
+            $crate::wrappers::guard_macros::guard_methods!(@unlocked $api);
+        }
+    };
+    (@unlocked $api:ident) => {
+        /// Temporarily unlocks to run `f`, then locks again. Reported as a release and, after
+        /// `f` returns (or unwinds), a blocking re-acquisition.
+        pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
+        where
+            F: FnOnce() -> U,
+        {
+            s.held.report_release();
+            let held = &mut s.held;
+            ::lock_api::$api::unlocked(&mut s.inner, move || {
+                let _reacquire = $crate::wrappers::meta::ReacquireOnExit(held);
+                f()
+            })
         }
     };
     (@fair $guard:ident<R: $fair:ident>, $api:ident) => {

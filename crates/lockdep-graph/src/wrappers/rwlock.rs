@@ -10,7 +10,7 @@ use lock_api::{
 use super::guard_macros::{guard_impls, guard_methods};
 use super::held_lock::HeldLock;
 use super::lock_macros::{lock_accessors, lock_constructors};
-use super::meta::{Held, LockMeta, ReacquireOnExit};
+use super::meta::{Held, LockMeta};
 use crate::{AcquireOpts, Mode};
 
 /// How the readers of a raw reader-writer lock wait, in lockdep's terms: the [`Mode`] a shared
@@ -447,19 +447,7 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> GenericRwLockUpgradableReadGu
         }
     }
 
-    /// Temporarily unlocks to run `f`, then locks again: reported as a release and a blocking
-    /// re-acquisition.
-    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        s.held.report_release();
-        let held = &mut s.held;
-        lock_api::RwLockUpgradableReadGuard::unlocked(&mut s.inner, move || {
-            let _reacquire = ReacquireOnExit(held);
-            f()
-        })
-    }
+    guard_methods!(@unlocked RwLockUpgradableReadGuard);
 }
 
 impl<'a, R: RawRwLockReadMode + RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a>
