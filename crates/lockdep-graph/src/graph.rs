@@ -292,6 +292,8 @@ impl Graph {
             return Some(self.path_to(&nodes, 0));
         }
         queue.push_back(0);
+        // Like lockdep's __cq_enqueue accounting, the root counts.
+        self.max_bfs_queue_depth = self.max_bfs_queue_depth.max(queue.len() as u64);
 
         while let Some(parent) = queue.pop_front() {
             let parent_class = nodes[parent].class;

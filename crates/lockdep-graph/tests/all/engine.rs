@@ -1024,3 +1024,13 @@ fn capture_leaves_a_cached_held_lock_uncaptured_and_says_so() {
         f.report
     );
 }
+
+#[test]
+fn cycle_search_counts_its_queue_like_lockdep() {
+    let v = validator();
+    assert_eq!(v.stats().max_bfs_queue_depth, 0, "no search yet");
+    let (a, b) = (lock(&v, "A", 1), lock(&v, "B", 2));
+    nest2(&v, T1, (a, Mode::Write), (b, Mode::Write), 1);
+    nest2(&v, T1, (b, Mode::Write), (a, Mode::Write), 2);
+    assert!(v.stats().max_bfs_queue_depth >= 1, "{}", v.stats());
+}
