@@ -10,6 +10,7 @@ pub mod alloc_size;
 pub mod fixture;
 pub mod measure;
 pub mod report;
+pub mod report_md;
 pub mod stores;
 pub mod validator;
 pub mod workload;

@@ -16,7 +16,8 @@ mod scenario_runs;
 mod thread_sweep;
 
 pub use charts::{
-    ChartFile, FixedLine, MemoryChart, memory_chart_svg, throughput_chart_svg, write_chart,
+    ChartFile, FETCH_THREADS_SVG, FixedLine, MEMORY_SVG, MemoryChart, SAVE_THREADS_SVG, Throughput,
+    memory_chart_svg, report_charts, throughput_chart_svg, write_chart,
 };
 pub use environment::{Environment, Phase};
 pub use markdown::{markdown_table, render_markdown};
@@ -66,4 +67,172 @@ pub struct BenchReport {
     pub scenarios: Vec<ScenarioFigures>,
     /// The growable depot's memory along the longest scenario measured.
     pub memory_curve: Vec<MemorySample>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Machine, Report, SizeReport, StoreFigures, evaluate_goals};
+
+    fn store(name: &str, hit: f64, insert: f64, fetch: f64, bytes_per_frame: f64) -> StoreFigures {
+        StoreFigures {
+            store: name.into(),
+            threads: 2,
+            hit_ns: hit,
+            insert_ns: insert,
+            fetch_ns: fetch,
+            hit_mops_1t: 1e3 / hit,
+            hit_mops_mt: 1.9e3 / hit,
+            hit_scaling: 1.9,
+            fetch_mops_1t: 1e3 / fetch,
+            fetch_mops_mt: 1.5e3 / fetch,
+            fetch_scaling: 1.5,
+            bytes_used: (bytes_per_frame * 4.8e6) as u64,
+            bytes_per_frame,
+            ..StoreFigures::default()
+        }
+    }
+
+    fn report() -> BenchReport {
+        let mut stores = vec![
+            store("mutex-hashmap", 200.0, 800.0, 50.0, 19.0),
+            store("stackdepot", 80.0, 400.0, 10.0, 9.0),
+        ];
+        crate::report::fill_ratios(&mut stores);
+        let sizes = vec![SizeReport {
+            size: "kasan".into(),
+            traces: 200_000,
+            frames: 4_800_000,
+            mean_frames: 24.0,
+            stream_saves: 4_000_000,
+            stream_hit_ratio: 0.95,
+            input_only_ns: 3.0,
+            stores,
+        }];
+        let goals = evaluate_goals(&sizes, None, None);
+        let mut environment = Environment::probe();
+        environment.end_phase("stores");
+        environment.finish();
+        let point = |threads, hit_mops| SweepPoint {
+            threads,
+            hit_mops,
+            fetch_mops: hit_mops,
+            disturbed_runs: 0,
+        };
+        let backend = |label: &str, bits: Option<u32>, overflow: Option<u64>| BackendFigures {
+            label: label.into(),
+            fixed_bits: bits,
+            overflow_event: overflow,
+            overflow_hour: overflow.map(|_| 14.2),
+            traces: 20_000,
+            inversion_reported: overflow.is_none(),
+            trace_bytes_used: 3 << 20,
+            trace_bytes_reserved: 4 << 20,
+            validating_events: 1_000,
+            ns_per_validating_event: 500.0,
+            findings: Vec::new(),
+        };
+        BenchReport {
+            environment,
+            settings: Settings {
+                quick: false,
+                runs: 3,
+                hit_ops: 1,
+                fetch_ops: 1,
+                validator_scales: Vec::new(),
+                sweep_threads: vec![1, 2],
+                sweep_runs: 1,
+                scenario_scale: 1.0,
+                scenario_lengths: vec![1],
+            },
+            depot: Report {
+                machine: Machine::default(),
+                runs: 3,
+                threads: 2,
+                reference: "mutex-hashmap".into(),
+                sizes,
+                small: None,
+                validator: None,
+                sdw1: Vec::new(),
+                goals,
+            },
+            sweep: Some(ThreadSweep {
+                size: "kasan".into(),
+                traces: 200_000,
+                runs: 1,
+                hit_ops_per_thread: 1,
+                fetch_ops_per_thread: 1,
+                stores: vec![StoreSweep {
+                    store: "stackdepot".into(),
+                    points: vec![point(1, 10.0), point(2, 19.0)],
+                }],
+            }),
+            scenarios: vec![ScenarioFigures {
+                seed: 10,
+                scale: 1.0,
+                length: 1,
+                events: 1_000,
+                acquisitions: 500,
+                hours: 24.0,
+                planted: "a -> b".into(),
+                wall_seconds: 1.0,
+                backends: vec![
+                    backend("Fixed 2^19", Some(19), Some(700)),
+                    backend("Depot", None, None),
+                ],
+            }],
+            memory_curve: vec![MemorySample {
+                events: 1_000,
+                hour: 24.0,
+                traces: 20_000,
+                bytes_used: 3 << 20,
+                bytes_mapped: 4 << 20,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_document_links_every_chart_and_reports_goals_with_margins() {
+        let r = report();
+        let md = render_markdown(&r, "img");
+        for link in [
+            "(img/memory_vs_traces.svg)",
+            "(img/save_hit_vs_threads.svg)",
+            "(img/fetch_vs_threads.svg)",
+        ] {
+            assert!(md.contains(link), "missing {link}");
+        }
+        // hit 80/200 = 0.4 meets <= 0.45; insert 400/800 = 0.5 misses <= 0.25 by 0.25.
+        let hit = md
+            .lines()
+            .find(|l| l.starts_with("| save hit, ratio vs mutex-hashmap (kasan)"))
+            .unwrap();
+        assert!(hit.contains("| 0.400 |") && hit.contains("met"), "{hit}");
+        let new = md
+            .lines()
+            .find(|l| l.starts_with("| save new, ratio vs mutex-hashmap (kasan)"))
+            .unwrap();
+        assert!(
+            new.contains("**missed** by 0.250 (2.00× the bound)"),
+            "{new}"
+        );
+        // The depot against the baseline, same run: fetch 10/50.
+        let vs = md
+            .lines()
+            .find(|l| l.starts_with("| mutex-hashmap | 0.40 |"))
+            .unwrap();
+        assert!(vs.contains("| 0.50 | 0.20 |"), "{vs}");
+        // The fixed array's overflow and the missed inversion appear.
+        assert!(md.contains("at 14.2 h (event 700)"));
+        assert!(md.contains("| **no** |"));
+
+        let charts = report_charts(&r).unwrap();
+        let names: Vec<_> = charts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, [MEMORY_SVG, SAVE_THREADS_SVG, FETCH_THREADS_SVG]);
+        assert!(
+            charts[0]
+                .svg
+                .contains("Fixed 2^19 (overflows at 20000 traces)")
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use serde::Serialize;
 
 use crate::fixture::Fixture;
-use crate::measure::{fetch_ops, median, run_concurrent, save_ops};
+use crate::measure::{Sample, clean_median, fetch_ops, sample_concurrent, save_ops};
 use crate::stores::StoreKind;
 use crate::with_store;
 use crate::workload::SizeSpec;
@@ -21,6 +21,11 @@ pub struct SweepPoint {
     pub hit_mops: f64,
     /// Million fetches per second, all threads together (median of the runs).
     pub fetch_mops: f64,
+    /// Runs in which a hit or fetch measurement spent more than
+    /// [`DISTURBED_SHARE`](crate::measure::DISTURBED_SHARE) of its time waiting for
+    /// a CPU; their samples are set aside when clean ones exist. Above the core
+    /// count every run waits (the threads share cores), so there it says nothing.
+    pub disturbed_runs: usize,
 }
 
 /// One store's points, in thread-count order.
@@ -52,7 +57,9 @@ pub struct ThreadSweep {
 /// Measures hit-save and fetch throughput of every store in `kinds` on `spec` at
 /// each count in `threads`, `runs` times, interleaving stores and thread counts so
 /// load that comes and goes spreads over all of them. Each thread does the same
-/// number of operations starting at its own offset, as in `depot-report`.
+/// number of operations starting at its own offset, as in `depot-report`, and,
+/// as there, samples in which some thread waited long for a CPU are set aside when
+/// clean ones exist.
 pub fn measure_thread_sweep(
     spec: SizeSpec,
     kinds: &[StoreKind],
@@ -75,8 +82,9 @@ pub fn measure_thread_sweep(
     let input = &fixture.input;
     let (ilen, olen) = (input.len(), fixture.order.len());
     let runs = runs.max(1);
-    // samples[store][thread count] = (hit Mops per run, fetch Mops per run)
-    let mut samples = vec![vec![(Vec::new(), Vec::new()); threads.len()]; kinds.len()];
+    // samples[store][thread count] = (hit samples, fetch samples), one per run.
+    let mut samples: Vec<Vec<(Vec<Sample>, Vec<Sample>)>> =
+        vec![vec![(Vec::new(), Vec::new()); threads.len()]; kinds.len()];
 
     for filled in &fixture.stores {
         with_store!(&filled.store, s => {
@@ -93,16 +101,14 @@ pub fn measure_thread_sweep(
             for (ti, &t) in threads.iter().enumerate() {
                 let refused = std::sync::atomic::AtomicU64::new(0);
                 with_store!(&filled.store, s => {
-                    let d = run_concurrent(t, |th| {
+                    samples[k][ti].0.push(sample_concurrent(t, hit_ops * t as u64, |th| {
                         let tally = save_ops(s, input, start + th * ilen / t, hit_ops);
                         refused.fetch_add(tally.refused, std::sync::atomic::Ordering::Relaxed);
                         black_box(tally);
-                    });
-                    samples[k][ti].0.push(mops(hit_ops * t as u64, d));
-                    let d = run_concurrent(t, |th| {
+                    }));
+                    samples[k][ti].1.push(sample_concurrent(t, fetch_ops_per_thread * t as u64, |th| {
                         black_box(fetch_ops(s, &filled.id_order, start + th * olen / t, fetch_ops_per_thread));
-                    });
-                    samples[k][ti].1.push(mops(fetch_ops_per_thread * t as u64, d));
+                    }));
                 });
                 let refused = refused.into_inner();
                 if refused > 0 {
@@ -122,10 +128,15 @@ pub fn measure_thread_sweep(
             points: threads
                 .iter()
                 .zip(per_count)
-                .map(|(&t, (mut hit, mut fetch))| SweepPoint {
+                .map(|(&t, (hit, fetch))| SweepPoint {
                     threads: t,
-                    hit_mops: median(&mut hit),
-                    fetch_mops: median(&mut fetch),
+                    hit_mops: mops(clean_median(&hit).0),
+                    fetch_mops: mops(clean_median(&fetch).0),
+                    disturbed_runs: hit
+                        .iter()
+                        .zip(&fetch)
+                        .filter(|(h, f)| h.disturbed() || f.disturbed())
+                        .count(),
                 })
                 .collect(),
         })
@@ -140,10 +151,10 @@ pub fn measure_thread_sweep(
     })
 }
 
-fn mops(ops: u64, d: std::time::Duration) -> f64 {
-    let secs = d.as_secs_f64();
-    if secs > 0.0 {
-        ops as f64 / secs / 1e6
+/// Million operations per second from ns per operation.
+fn mops(ns_per_op: f64) -> f64 {
+    if ns_per_op > 0.0 && ns_per_op.is_finite() {
+        1e3 / ns_per_op
     } else {
         0.0
     }
@@ -168,7 +179,11 @@ mod tests {
         for s in &sweep.stores {
             let counts: Vec<_> = s.points.iter().map(|p| p.threads).collect();
             assert_eq!(counts, [1, 2]);
-            assert!(s.points.iter().all(|p| p.hit_mops > 0.0 && p.fetch_mops > 0.0));
+            assert!(
+                s.points
+                    .iter()
+                    .all(|p| p.hit_mops > 0.0 && p.fetch_mops > 0.0)
+            );
         }
         assert!(measure_thread_sweep(spec, &kinds, &[0], 1, 10, 10, &mut |_| {}).is_err());
     }
