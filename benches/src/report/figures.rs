@@ -62,6 +62,22 @@ pub struct StoreFigures {
 }
 
 impl StoreFigures {
+    /// The detail column of the report tables: the store's configuration and how many
+    /// of its runs another process disturbed.
+    pub fn detail_note(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.detail.is_empty() {
+            parts.push(self.detail.clone());
+        }
+        if self.disturbed_runs > 0 {
+            parts.push(format!(
+                "{}/{} runs disturbed",
+                self.disturbed_runs, self.runs
+            ));
+        }
+        parts.join(", ")
+    }
+
     /// Figures with the memory side filled from `store` holding `frames` frames.
     pub fn new(store: &AnyStore, frames: usize, threads: usize) -> StoreFigures {
         let s = store.as_dyn();

@@ -212,19 +212,7 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
             f.bytes_per_frame,
             f.bytes_mapped
                 .map_or_else(|| "-".to_string(), |b| b.to_string()),
-            detail(f)
+            f.detail_note()
         );
     }
-}
-
-/// The detail column: the store's configuration and how many runs were disturbed.
-fn detail(f: &StoreFigures) -> String {
-    let mut parts = Vec::new();
-    if !f.detail.is_empty() {
-        parts.push(f.detail.clone());
-    }
-    if f.disturbed_runs > 0 {
-        parts.push(format!("{}/{} runs disturbed", f.disturbed_runs, f.runs));
-    }
-    parts.join(", ")
 }

@@ -373,7 +373,7 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
         .map(|f| {
             vec![
                 f.store.clone(),
-                detail(f),
+                f.detail_note(),
                 num(f.hit_ns, 1),
                 num(f.hit_ratio, 2),
                 num(f.insert_ns, 1),
@@ -490,18 +490,6 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
         &rows,
     ));
     out.push('\n');
-}
-
-/// The store's configuration and how many of its runs another process disturbed.
-fn detail(f: &StoreFigures) -> String {
-    let mut parts = Vec::new();
-    if !f.detail.is_empty() {
-        parts.push(f.detail.clone());
-    }
-    if f.disturbed_runs > 0 {
-        parts.push(format!("{}/{} runs disturbed", f.disturbed_runs, f.runs));
-    }
-    parts.join(", ")
 }
 
 fn small_depot(out: &mut String, r: &BenchReport) {
