@@ -15,7 +15,7 @@ use stackdepot_benches::report::{self, Effort, Machine, Report};
 use stackdepot_benches::validator::GraphSpec;
 use stackdepot_benches::{SizeSpec, StoreKind};
 
-/// Measure stackdepot against Mutex<HashMap>, DashMap and lockdep's fixed array.
+/// Measure stackdepot against a mutex-guarded HashMap, DashMap and lockdep's fixed array.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {

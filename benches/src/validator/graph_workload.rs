@@ -28,7 +28,7 @@ use rand::{RngExt, SeedableRng};
 pub enum Shape {
     /// Subsystems of [`CLUSTER`] classes plus [`CORE`] shared innermost classes.
     Clustered,
-    /// One layered hierarchy; each class depends on classes up to [`SPAN`] above it.
+    /// One layered hierarchy; each class depends on classes up to `SPAN` above it.
     Dense,
 }
 
