@@ -660,6 +660,30 @@ mod tests {
         );
     }
 
+    /// The index has no fixed size: it doubles before 80 % load, so a lookup stays
+    /// within a few slots as the depot grows (`examples/probe_lengths.rs` goes to 10^7).
+    #[test]
+    #[cfg_attr(miri, ignore = "10^5 saves are too slow under Miri")]
+    fn probes_stay_short_as_the_index_grows() {
+        let depot = StackDepot::new();
+        for n in [1_000usize, 10_000, 100_000] {
+            for i in depot.stats().traces as usize..n {
+                depot.save(&trace(i, 8)).unwrap();
+            }
+            let s = depot.stats();
+            assert_eq!(s.traces, n as u64);
+            assert!(
+                s.traces * 5 <= s.index_slots * 4,
+                "index over 80 % full: {s}"
+            );
+            assert!(
+                s.mean_probe() < 3.0,
+                "mean probe {:.2} at {n} traces",
+                s.mean_probe()
+            );
+        }
+    }
+
     #[test]
     fn saves_dedups_and_fetches_across_growth() {
         let depot = StackDepot::with_config(Config::tiny()).unwrap();

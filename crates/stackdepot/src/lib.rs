@@ -53,7 +53,8 @@
 //!   (1 GiB of traces, about 5 million traces of 21 frames), offsets in 8-byte words.
 //! - **Index**: 16 shards, each an open-addressing table of 64-bit slots
 //!   (`hash key | handle`), doubling at 80 % load into a table mapped beforehand;
-//!   probes stay short from 10^3 to 10^7 traces with no fixed bucket count.
+//!   with no fixed bucket count, a lookup visits 1.2–2.6 slots on average from 10^3
+//!   to 10^7 traces (`cargo run --release -p stackdepot --example probe_lengths`).
 //! - **Reserve**: [`Config::reserve_slabs`] pre-mapped slabs (and each shard's next
 //!   table), refilled by `MayAlloc` saves and [`StackDepot::refill`].
 //!
