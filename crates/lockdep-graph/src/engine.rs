@@ -681,18 +681,15 @@ impl Validator {
     ) {
         let prev = &ts.held[prev_idx];
         let mut out = String::new();
-        report::banner(
+        report::write_conflict_header(
             &mut out,
             "WARNING: possible circular locking dependency detected",
+            g,
+            ts,
+            thread,
+            next,
+            prev,
         );
-        let _ = writeln!(
-            out,
-            "{} is trying to acquire lock:",
-            report::who(ts, thread)
-        );
-        report::write_lock(&mut out, g, ts, next);
-        let _ = writeln!(out, "\nbut task is already holding lock:");
-        report::write_lock(&mut out, g, ts, prev);
         let _ = writeln!(out, "\nwhich lock already depends on the new lock.\n");
         let _ = writeln!(
             out,
@@ -745,15 +742,15 @@ impl Validator {
         pending: &mut Pending,
     ) {
         let mut out = String::new();
-        report::banner(&mut out, "WARNING: possible recursive locking detected");
-        let _ = writeln!(
-            out,
-            "{} is trying to acquire lock:",
-            report::who(ts, thread)
+        report::write_conflict_header(
+            &mut out,
+            "WARNING: possible recursive locking detected",
+            g,
+            ts,
+            thread,
+            next,
+            prev,
         );
-        report::write_lock(&mut out, g, ts, next);
-        let _ = writeln!(out, "\nbut task is already holding lock:");
-        report::write_lock(&mut out, g, ts, prev);
         let _ = writeln!(out, "\nother info that might help us debug this:");
         report::write_recursive_scenario(&mut out, g, next, prev);
         report::write_held_locks(&mut out, g, ts, thread);

@@ -82,6 +82,24 @@ fn first_frame(ts: &ThreadState, h: &HeldLock) -> String {
 }
 
 /// lockdep's `print_lock`.
+/// The opening of lockdep's two deadlock splats: the banner, then the lock being acquired
+/// and the held lock it conflicts with (`print_circular_bug_header`, `print_deadlock_bug`).
+pub(crate) fn write_conflict_header(
+    out: &mut String,
+    title: &str,
+    g: &Graph,
+    ts: &ThreadState,
+    thread: ThreadKey,
+    next: &HeldLock,
+    prev: &HeldLock,
+) {
+    banner(out, title);
+    let _ = writeln!(out, "{} is trying to acquire lock:", who(ts, thread));
+    write_lock(out, g, ts, next);
+    let _ = writeln!(out, "\nbut task is already holding lock:");
+    write_lock(out, g, ts, prev);
+}
+
 pub(crate) fn write_lock(out: &mut String, g: &Graph, ts: &ThreadState, h: &HeldLock) {
     let _ = writeln!(
         out,
