@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::handle::{HandleLayout, WORD};
 use crate::index::Table;
-use crate::slab::header_words;
+use crate::slab::HEADER_WORDS;
 
 /// How a [`StackDepot`](crate::StackDepot) is sized.
 ///
@@ -131,7 +131,7 @@ impl Config {
             },
         )?;
         let slab_words = self.slab_size / WORD;
-        let max_record_words = slab_words - header_words(slab_words);
+        let max_record_words = slab_words - HEADER_WORDS;
         if self.max_frames == 0 || self.max_frames >= max_record_words {
             return Err(ConfigError::MaxFrames {
                 max_frames: self.max_frames,

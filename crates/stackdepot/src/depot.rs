@@ -45,7 +45,7 @@ use crate::directory::Directory;
 use crate::handle::WORD;
 use crate::index::{Insert, Shard};
 use crate::reserve::Reserve;
-use crate::slab::{Slab, header_words};
+use crate::slab::{HEADER_WORDS, Slab};
 use crate::start_bits::StartBits;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats, mapping};
@@ -64,7 +64,6 @@ pub struct StackDepot {
     config: Config,
     layout: HandleLayout,
     slab_words: usize,
-    header_words: usize,
     shard_mask: usize,
     directory: Directory,
     start_bits: StartBits,
@@ -120,7 +119,6 @@ impl StackDepot {
         let depot = StackDepot {
             layout,
             slab_words,
-            header_words: header_words(slab_words),
             shard_mask: config.index_shards - 1,
             directory,
             start_bits,
@@ -196,7 +194,7 @@ impl StackDepot {
     #[inline]
     pub fn fetch(&self, handle: Handle) -> Option<&[usize]> {
         let (slab, word) = self.layout.unpack(handle.to_raw());
-        if word < self.header_words || !self.start_bits.is_published(slab, word) {
+        if word < HEADER_WORDS || !self.start_bits.is_published(slab, word) {
             return None;
         }
         let slab = self.directory.get(slab)?;
@@ -318,7 +316,7 @@ impl StackDepot {
 
     #[inline]
     fn handle(&self, body: u32) -> Handle {
-        // Bodies are never 0: a record's word offset is at least `header_words`.
+        // Bodies are never 0: a record's word offset is at least `HEADER_WORDS`.
         Handle::from_raw(body).unwrap_or_else(|| unreachable!("record bodies are non-zero"))
     }
 
@@ -362,7 +360,7 @@ impl StackDepot {
             unreachable!("the bump cursor only names installed slabs")
         };
         // SAFETY: `alloc_record` gave this thread `[word, word + need)` of an installed
-        // slab alone; `need <= slab_words - header_words` (max_frames was validated).
+        // slab alone; `need <= slab_words - HEADER_WORDS` (max_frames was validated).
         unsafe { slab.write_record(word, frames, key) };
         let body = self.layout.pack(slab_index, word);
         loop {
@@ -472,7 +470,7 @@ impl StackDepot {
                     Err(_) => self.give_back(slab),
                 }
             }
-            let next = ((open as u64 + 1) << 32) | (self.header_words + need) as u64;
+            let next = ((open as u64 + 1) << 32) | (HEADER_WORDS + need) as u64;
             if self
                 .cursor
                 .compare_exchange(cursor, next, Ordering::AcqRel, Ordering::Acquire)
@@ -482,7 +480,7 @@ impl StackDepot {
                     self.counters
                         .tally(Tally::WastedBytes, ((self.slab_words - free) * WORD) as u64);
                 }
-                return Ok((open, self.header_words));
+                return Ok((open, HEADER_WORDS));
             }
         }
     }

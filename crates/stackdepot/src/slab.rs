@@ -19,9 +19,7 @@ use crate::handle::WORD;
 use crate::mapping::STASH_BYTES;
 
 /// Words at the start of a slab before the first record: the stash.
-pub(crate) const fn header_words(_slab_words: usize) -> usize {
-    STASH_BYTES / WORD
-}
+pub(crate) const HEADER_WORDS: usize = STASH_BYTES / WORD;
 
 /// A slab's base address; the slab is `slab_words` words long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
