@@ -29,6 +29,28 @@ impl Budget {
         Ok(())
     }
 
+    /// Reserves as many `unit`-byte pieces as fit under the cap, at most `want`
+    /// (at least one, or [`SaveError::CapReached`]); returns how many.
+    pub(crate) fn charge_up_to(&self, unit: usize, want: usize) -> Result<usize, SaveError> {
+        let mut mapped = self.mapped.load(Ordering::Relaxed);
+        loop {
+            let room = self.cap.saturating_sub(mapped) / unit.max(1);
+            let n = want.min(room);
+            if n == 0 {
+                return Err(SaveError::CapReached);
+            }
+            match self.mapped.compare_exchange_weak(
+                mapped,
+                mapped + n * unit,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(n),
+                Err(now) => mapped = now,
+            }
+        }
+    }
+
     /// Gives back bytes that were unmapped (or never mapped after a failed map).
     pub(crate) fn refund(&self, bytes: usize) {
         self.mapped.fetch_sub(bytes, Ordering::Relaxed);

@@ -39,6 +39,12 @@ pub struct Config {
     pub index_shards: usize,
     /// Slots of each shard's first index table (a power of two, at least 8). Default 256 (one page).
     pub initial_index_slots: usize,
+    /// Ask the OS for transparent huge pages for slab arenas of 2 MiB (see the
+    /// [`implementation`](crate::implementation) notes): fewer page faults when the
+    /// depot grows and far fewer TLB misses on random fetches and hits in a large
+    /// depot. A hint: where THP is off or unavailable, 4 KiB pages are used.
+    /// Default `true`.
+    pub huge_pages: bool,
 }
 
 impl Config {
@@ -50,6 +56,11 @@ impl Config {
     pub const DEFAULT_MAX_FRAMES: usize = 64;
     /// Largest accepted `reserve_slabs`.
     pub const MAX_RESERVE_SLABS: usize = 1024;
+    /// Slabs the reserve may hold beyond [`reserve_slabs`](Self::reserve_slabs):
+    /// a slab taken by a save that then lost the race to open the next slab goes
+    /// back to the reserve (slabs are carved from arenas and never unmapped one by
+    /// one), so the reserve can briefly hold up to this many extra.
+    pub const RESERVE_SLACK: usize = 8;
     /// Largest accepted `index_shards`.
     pub const MAX_INDEX_SHARDS: usize = 256;
 
@@ -89,6 +100,12 @@ impl Config {
         self
     }
 
+    /// Sets [`huge_pages`](Self::huge_pages).
+    pub fn huge_pages(mut self, on: bool) -> Self {
+        self.huge_pages = on;
+        self
+    }
+
     /// A deliberately tiny configuration for tests: 4 KiB slabs (or the page size),
     /// 8-slot index tables in 2 shards and a one-slab reserve, so slab and index
     /// growth happen after a handful of saves.
@@ -101,6 +118,7 @@ impl Config {
             caller_bits: Self::DEFAULT_CALLER_BITS,
             index_shards: 2,
             initial_index_slots: 8,
+            huge_pages: false,
         }
     }
 
@@ -132,10 +150,10 @@ impl Config {
         )?;
         let slab_words = self.slab_size / WORD;
         let max_record_words = slab_words - HEADER_WORDS;
-        if self.max_frames == 0 || self.max_frames >= max_record_words {
+        if self.max_frames == 0 || self.max_frames > max_record_words {
             return Err(ConfigError::MaxFrames {
                 max_frames: self.max_frames,
-                fits: max_record_words.saturating_sub(1),
+                fits: max_record_words,
             });
         }
         if self.reserve_slabs > Self::MAX_RESERVE_SLABS {
@@ -160,9 +178,9 @@ impl Config {
     }
 
     /// The smallest [`memory_cap`](Self::memory_cap) this config can start with:
-    /// the first pages of the slab directory and of the start bits, every shard's
+    /// the first pages of the slab directory and of the record bits, every shard's
     /// first index table, and the reserve plus one slab to store a trace in (each
-    /// slab with its directory entry and start bits).
+    /// slab with its directory entry and record bits).
     pub fn min_memory_cap(&self) -> usize {
         let table = Table::bytes_for(self.initial_index_slots.trailing_zeros());
         let tables = self.index_shards.saturating_mul(table);
@@ -175,10 +193,9 @@ impl Config {
     }
 
     /// Bytes one slab counts against the cap: the slab, its directory entry and its
-    /// start bits (one bit per word).
+    /// record bits (two bits per word).
     pub(crate) fn slab_charge(&self) -> usize {
-        let words = self.slab_size / WORD;
-        self.slab_size + 8 + words.div_ceil(64) * 8
+        self.slab_size + 8 + crate::record_bits::bytes_per_slab(self.slab_size / WORD)
     }
 }
 
@@ -192,6 +209,7 @@ impl Default for Config {
             caller_bits: Self::DEFAULT_CALLER_BITS,
             index_shards: 16,
             initial_index_slots: 256,
+            huge_pages: true,
         }
     }
 }

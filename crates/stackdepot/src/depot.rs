@@ -5,27 +5,30 @@
 //! Everything a reader can reach is written once and never changed, so the
 //! protocol is publication only; nothing is ever freed while the depot lives.
 //!
-//! 1. **Slab install.** A slab is mapped (zeroed by the OS, its `MmapMut` stashed in
-//!    its first words) by a thread that may map, possibly long before use; it
-//!    travels through the reserve (`Release` push / `Acquire` pop) and is installed
-//!    in the directory by a CAS from null (`AcqRel`). The bump cursor, which names
+//! 1. **Slab install.** A slab is carved from an arena mapped (zeroed by the OS) by a
+//!    thread that may map, possibly long before use (the carver's mutex orders the
+//!    carving); it may travel through the reserve (`Release` push / `Acquire` pop)
+//!    and is installed in the directory by a CAS from null (`AcqRel`). The bump cursor, which names
 //!    the open slab, moves to it by a CAS (`AcqRel`) only after the install, so
 //!    whoever allocates from a slab has observed its installation.
 //! 2. **Record write.** The bump allocator hands a word range to exactly one thread,
-//!    which writes header and frames with plain stores. No one else can name that
+//!    which writes the frames with plain stores. No one else can name that
 //!    range until step 3.
 //! 3. **Publication**, under the shard's short spin lock, after re-probing the shard
-//!    for an equal trace: first the record's start bit in the start-bit array
-//!    (`fetch_or`, `Release`), then the index slot (`store`, `Release`).
+//!    for an equal trace: first the record's end bit, then its start bit in the
+//!    record-bit array (`fetch_or`, `Relaxed` then `Release`), then the index slot
+//!    (`store`, `Release`).
 //! 4. **Lookup** (lock-free): `Acquire` load of the shard's table pointer, `Acquire`
-//!    loads of slots; a slot whose 32-bit key matches names a record whose writes
-//!    happen-before that load (3), so its frames can be compared with plain loads.
+//!    loads of slots; a slot whose 32-bit key matches (hash bits and the exact frame
+//!    count) names a record of that length whose writes happen-before that load
+//!    (3), so its frames can be compared with plain loads.
 //! 5. **Fetch** (lock-free, no read-modify-write): `Acquire` load of the record's
-//!    start bit (its address follows from the handle alone) and of the directory
-//!    entry; a set bit means the slab was installed and the record completely
-//!    written before (1, 3), so the returned slice is immutable for the depot's
-//!    lifetime. A forged handle either names a published record or finds a clear
-//!    bit and reads nothing else.
+//!    start bit (its address follows from the handle alone), then its end bits and
+//!    the directory entry; a set start bit means the slab was installed and the
+//!    record completely written before (1, 3), so the returned slice is immutable
+//!    for the depot's lifetime. A forged handle either names a published record or
+//!    finds a clear bit and reads nothing else. A fetch never loads the record
+//!    itself: the caller's first read of a frame is the first touch of its line.
 //! 6. **Index growth**, under the shard lock: entries are copied into a table mapped
 //!    beforehand, which is published with a `Release` store (pairs with 4). The old
 //!    table stays mapped; its slot pages are released to the OS, so a reader still
@@ -38,17 +41,18 @@
 
 use core::hash::{BuildHasher, Hasher};
 
+use crate::arena::Arenas;
 use crate::budget::Budget;
 use crate::config::page_size;
 use crate::counters::{Counters, Outcome, Tally};
 use crate::directory::Directory;
 use crate::handle::WORD;
 use crate::index::{Insert, Shard};
+use crate::record_bits::RecordBits;
 use crate::reserve::Reserve;
 use crate::slab::{HEADER_WORDS, Slab};
-use crate::start_bits::StartBits;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
-use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats, mapping};
+use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats};
 
 /// Spins a no-wait save spends waiting for a shard lock before it reports
 /// [`SaveError::Contended`]: long enough to outlast a holder that is running (the
@@ -65,13 +69,16 @@ pub struct StackDepot {
     layout: HandleLayout,
     slab_words: usize,
     shard_mask: usize,
+    /// Low bits of an index key that hold the frame count (enough for `max_frames`).
+    len_bits: u32,
     directory: Directory,
-    start_bits: StartBits,
+    record_bits: RecordBits,
     /// `(open slab index + 1) << 32 | next free word`; 0 in the high half: no slab yet.
     cursor: AtomicU64,
     /// Slabs installed in the directory.
     slabs: AtomicUsize,
     reserve: Reserve,
+    arenas: Arenas,
     shards: Box<[Shard]>,
     budget: Budget,
     counters: Counters,
@@ -100,6 +107,8 @@ impl StackDepot {
             None => layout.max_slabs(),
         };
         let budget = Budget::new(config.memory_cap);
+        // `max_frames < slab_words <= 2^31` (validated), so this is at most 31.
+        let len_bits = usize::BITS - config.max_frames.leading_zeros();
         let cap = config.memory_cap.unwrap_or(0);
         let min = config.min_memory_cap();
         let map_err = |e: SaveError| match e {
@@ -107,24 +116,31 @@ impl StackDepot {
             _ => ConfigError::MemoryCap { cap, min },
         };
         let directory = Directory::new(max_slabs).map_err(|e| ConfigError::Map(e.kind()))?;
-        let start_bits =
-            StartBits::new(max_slabs, slab_words).map_err(|e| ConfigError::Map(e.kind()))?;
-        // The first page of the directory and of the start bits; each slab charges
+        let record_bits =
+            RecordBits::new(max_slabs, slab_words).map_err(|e| ConfigError::Map(e.kind()))?;
+        // The first page of the directory and of the record bits; each slab charges
         // its own entry and bits (`Config::slab_charge`).
         budget.charge(2 * page_size()).map_err(map_err)?;
         let shards = (0..config.index_shards)
-            .map(|_| Shard::new(config.initial_index_slots, &budget))
+            .map(|_| Shard::new(config.initial_index_slots, len_bits, &budget))
             .collect::<Result<Box<[Shard]>, SaveError>>()
             .map_err(map_err)?;
         let depot = StackDepot {
             layout,
             slab_words,
             shard_mask: config.index_shards - 1,
+            len_bits,
             directory,
-            start_bits,
+            record_bits,
             cursor: AtomicU64::new(0),
             slabs: AtomicUsize::new(0),
             reserve: Reserve::new(config.reserve_slabs),
+            arenas: Arenas::new(
+                config.slab_size,
+                config.slab_charge(),
+                config.reserve_slabs + 1,
+                config.huge_pages,
+            ),
             shards,
             budget,
             counters: Counters::new(),
@@ -176,7 +192,7 @@ impl StackDepot {
         };
         let hash = hash_frames(frames);
         let shard = &self.shards[hash as usize & self.shard_mask];
-        let key = (hash >> 32) as u32;
+        let key = self.index_key(hash, frames.len());
         if let Some(body) = shard.lookup(key, |body| self.indexed_equals(body, frames)) {
             self.counters.outcome(Outcome::Hit);
             return Ok(self.handle(body));
@@ -185,24 +201,27 @@ impl StackDepot {
     }
 
     /// The frames saved under `handle`, or `None` for a handle this depot never
-    /// returned. Lock-free, no allocation, no atomic read-modify-write: two loads
-    /// (directory entry, start bit) and a slice into the slab. The slice stays valid
-    /// and unchanged for the depot's lifetime. Caller bits are ignored.
+    /// returned. Lock-free, no allocation, no atomic read-modify-write: a few loads
+    /// of small, cache-resident metadata (the record's start and end bits, the
+    /// directory entry) and a slice into the slab — the record itself is not read
+    /// until the caller reads it. The slice stays valid and unchanged for the
+    /// depot's lifetime. Caller bits are ignored.
     ///
     /// A forged, stale or foreign handle yields `None` or some trace this depot
     /// saved; never undefined behaviour, never a panic.
     #[inline]
     pub fn fetch(&self, handle: Handle) -> Option<&[usize]> {
         let (slab, word) = self.layout.unpack(handle.to_raw());
-        if word < HEADER_WORDS || !self.start_bits.is_published(slab, word) {
+        if word < HEADER_WORDS {
             return None;
         }
+        let len = self.record_bits.published_len(slab, word)?;
         let slab = self.directory.get(slab)?;
         // SAFETY: the Acquire load of the start bit synchronised with its Release
-        // publication, which followed the slab's installation and the complete write
-        // of the record (protocol 1, 3, 5); published records are immutable and their
-        // slab lives as long as `self`.
-        Some(unsafe { slab.record(word) })
+        // publication, which followed the slab's installation, the complete write of
+        // the record and its end bit (protocol 1, 3, 5); published records are
+        // immutable and their slab lives as long as `self`.
+        Some(unsafe { slab.record(word, len) })
     }
 
     /// Maps slabs until the no-wait reserve is full and pre-maps the next index
@@ -272,7 +291,8 @@ impl StackDepot {
         // installed slab's entry and bits (resident pages are within a page of this).
         let metadata = 2 * page_size() as u64
             + slabs * (self.config.slab_charge() - self.config.slab_size) as u64;
-        let reserve = self.reserve.len() as u64 * self.config.slab_charge() as u64 + spare;
+        let unused_slabs = (self.reserve.len() + self.arenas.uncarved()) as u64;
+        let reserve = unused_slabs * self.config.slab_charge() as u64 + spare;
         let slab_bytes = slabs * slab_size;
         let hits = c.sum_outcome(Outcome::Hit);
         let lost = c.sum_outcome(Outcome::LostRace);
@@ -320,15 +340,26 @@ impl StackDepot {
         Handle::from_raw(body).unwrap_or_else(|| unreachable!("record bodies are non-zero"))
     }
 
-    /// Whether the indexed record `body` holds exactly `frames`.
+    /// The index key of a trace: the top hash bits with the frame count in the low
+    /// `len_bits` bits, so that equal keys imply equal lengths (see `index.rs`).
+    #[inline]
+    fn index_key(&self, hash: u64, len: usize) -> u32 {
+        let len_mask = (1u32 << self.len_bits) - 1;
+        ((hash >> 32) as u32 & !len_mask) | (len as u32 & len_mask)
+    }
+
+    /// Whether the indexed record `body`, whose key matched `frames`' key (so it
+    /// has `frames.len()` frames), holds exactly `frames`.
     #[inline]
     fn indexed_equals(&self, body: u32, frames: &[usize]) -> bool {
-        let (slab, word) = self.layout.unpack(body);
-        match self.directory.get(slab) {
+        let (slab_index, word) = self.layout.unpack(body);
+        match self.directory.get(slab_index) {
             // SAFETY: `body` came from an index slot loaded with Acquire (or under the
             // shard lock), which synchronised with its Release store after the record
-            // was written (protocol 3, 4).
-            Some(slab) => (unsafe { slab.record(word) }) == frames,
+            // was written (protocol 3, 4); the slot's key holds the record's exact
+            // frame count (`index_key`, `len <= max_frames < 2^len_bits`), which equals
+            // `frames.len()` because the caller matched it.
+            Some(slab) => (unsafe { slab.record(word, frames.len()) }) == frames,
             None => false,
         }
     }
@@ -354,14 +385,14 @@ impl StackDepot {
         frames: &[usize],
         alloc: Alloc,
     ) -> Result<Handle, SaveError> {
-        let need = 1 + frames.len();
+        let need = frames.len();
         let (slab_index, word) = self.alloc_record(need, alloc).map_err(|e| self.fail(e))?;
         let Some(slab) = self.directory.get(slab_index) else {
             unreachable!("the bump cursor only names installed slabs")
         };
         // SAFETY: `alloc_record` gave this thread `[word, word + need)` of an installed
         // slab alone; `need <= slab_words - HEADER_WORDS` (max_frames was validated).
-        unsafe { slab.write_record(word, frames, key) };
+        unsafe { slab.write_record(word, frames) };
         let body = self.layout.pack(slab_index, word);
         loop {
             let guard = match alloc {
@@ -379,7 +410,7 @@ impl StackDepot {
                 key,
                 body,
                 |other| self.indexed_equals(other, frames),
-                || self.start_bits.publish(slab_index, word),
+                || self.record_bits.publish(slab_index, word, word + need - 1),
                 &self.budget,
             );
             drop(guard);
@@ -485,46 +516,38 @@ impl StackDepot {
         }
     }
 
-    /// A slab from the reserve, or (if allowed) freshly mapped.
+    /// A slab for the bump cursor. `MayAlloc`: carved from an arena (mapping one if
+    /// needed), else from the reserve. `NoWait`: from the reserve, else carved only
+    /// if an arena has room and nobody holds the carver.
     fn take_slab(&self, alloc: Alloc) -> Result<Slab, SaveError> {
-        if let Some(p) = self.reserve.pop() {
-            return Ok(Slab(p));
-        }
         match alloc {
-            Alloc::NoWait => Err(SaveError::NoReserve),
-            Alloc::MayAlloc => self.map_slab(),
+            Alloc::MayAlloc => match self.arenas.take(&self.budget) {
+                Ok(p) => Ok(Slab(p)),
+                Err(e) => self.reserve.pop().map(Slab).ok_or(e),
+            },
+            Alloc::NoWait => self
+                .reserve
+                .pop()
+                .or_else(|| self.arenas.try_take())
+                .map(Slab)
+                .ok_or(SaveError::NoReserve),
         }
     }
 
-    fn map_slab(&self) -> Result<Slab, SaveError> {
-        self.budget.charge(self.config.slab_charge())?;
-        mapping::map_zeroed(self.config.slab_size, true)
-            .map(Slab)
-            .map_err(|e| {
-                self.budget.refund(self.config.slab_charge());
-                SaveError::MapFailed(e.kind())
-            })
-    }
-
-    /// Returns an unused slab to the reserve, or unmaps it if the reserve is full.
+    /// Keeps an unused slab (a lost install race) in the reserve; if even its slack
+    /// is full, the slab stays mapped, unused, until the depot is dropped (counted
+    /// as waste).
     fn give_back(&self, slab: Slab) {
-        if let Err(p) = self.reserve.push(slab.0) {
-            // SAFETY: the slab was never installed or published; this thread owns it.
-            unsafe { mapping::unmap(p) };
-            self.budget.refund(self.config.slab_charge());
+        if self.reserve.push(slab.0).is_err() {
+            self.counters
+                .tally(Tally::WastedBytes, self.config.slab_size as u64);
         }
     }
 
     fn refill_reserve(&self) -> Result<(), SaveError> {
-        while self.reserve.len() < self.reserve.capacity() {
-            let slab = self.map_slab()?;
-            if let Err(p) = self.reserve.push(slab.0) {
-                // Another refiller filled the last slot first.
-                // SAFETY: never shared; we own it.
-                unsafe { mapping::unmap(p) };
-                self.budget.refund(self.config.slab_charge());
-                break;
-            }
+        while self.reserve.len() < self.reserve.target() {
+            let slab = Slab(self.arenas.take(&self.budget)?);
+            self.give_back(slab);
         }
         Ok(())
     }
@@ -533,7 +556,7 @@ impl StackDepot {
     /// mapped, so that later no-wait saves find room. Failures here are not the
     /// save's failures; they show up when a save actually needs the memory.
     fn top_up(&self, shard: &Shard) {
-        if self.reserve.len() < self.reserve.capacity() {
+        if self.reserve.len() < self.reserve.target() {
             let _ = self.refill_reserve();
         }
         if shard.wants_spare() {
@@ -557,24 +580,6 @@ impl core::fmt::Debug for StackDepot {
             .field("bytes_mapped", &s.bytes_mapped)
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for StackDepot {
-    fn drop(&mut self) {
-        for i in 0..self.directory.len() {
-            let Some(slab) = self.directory.get(i) else {
-                break;
-            };
-            // SAFETY: `&mut self`: no slice handed out by `fetch` outlives the depot,
-            // and no other thread can use it; each slab is unmapped once.
-            unsafe { mapping::unmap(slab.0) };
-        }
-        while let Some(p) = self.reserve.pop() {
-            // SAFETY: reserve slabs were never installed; we own them.
-            unsafe { mapping::unmap(p) };
-        }
-        // The shards unmap their tables in their own Drop.
     }
 }
 

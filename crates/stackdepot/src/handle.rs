@@ -9,7 +9,7 @@
 //! └────────────┴──────────────────────┴───────────────┘
 //! ```
 //!
-//! The word offset of a record is never 0 (every slab starts with its own header), so
+//! The word offset of a record is never 0 (every slab starts with reserved words), so
 //! no valid handle has a zero body and `0` is free to mean "no trace", like the
 //! kernel's `depot_stack_handle_t`. The field widths follow from [`Config`]:
 //! `offset bits = log2(slab_size / 8)`, `slab bits = 32 - caller bits - offset bits`.
@@ -148,7 +148,7 @@ impl HandleLayout {
     }
 }
 
-/// Bytes per stored word (frame or header).
+/// Bytes per stored word (a frame).
 pub(crate) const WORD: usize = core::mem::size_of::<usize>();
 
 /// The layout of [`Config::default()`], checked when the crate compiles.

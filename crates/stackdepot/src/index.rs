@@ -1,18 +1,22 @@
 //! The dedup index: per shard, an open-addressing table of 64-bit slots.
 //!
 //! ```text
-//!  slot (u64):  ┌───────────────────────────┬───────────────────────────┐
-//!               │ hash >> 32 (key)          │ handle body (slab|offset) │   0 = empty
-//!               └───────────────────────────┴───────────────────────────┘
+//!  slot (u64):  ┌──────────────────────────────────────┬───────────────────────────┐
+//!               │ key: hash bits      │ frame count    │ handle body (slab|offset) │  0 = empty
+//!               │ (32 - len_bits)     │ (len_bits)     │                           │
+//!               └──────────────────────────────────────┴───────────────────────────┘
 //!  table:  ┌──────────── header page ─────────────┬───────── slot pages ─────────┐
 //!          │ stash │ retired link │ log2(slots) │ slots…                     …     │
 //!          └──────────────────────────────────────┴──────────────────────────────┘
 //! ```
 //!
-//! The key is the top half of the trace's 64-bit hash; it picks the home slot
-//! (`key & mask`, linear probing) and filters candidates, so a probe touches a
-//! record only when 32 hash bits agree, and a table can be rehashed into a larger
-//! one from its slots alone. Shards are chosen by the hash's low bits.
+//! The 32-bit key is made by the depot: hash bits above, the trace's exact frame
+//! count in the low `len_bits` bits (7 for the default 64 frames). Its hash bits
+//! pick the home slot (`(key >> len_bits) & mask`, linear probing) and, with the
+//! frame count, filter candidates: a probe touches a record only when 25 hash bits
+//! and the length agree, so a hit compares frames straight away, without first
+//! loading the record's length from anywhere. A table can be rehashed into a
+//! larger one from its slots alone. Shards are chosen by the hash's low bits.
 //!
 //! Growth: a shard's table doubles when it passes 80 % full. The larger table is
 //! mapped *before* it is needed, outside the lock (by a `MayAlloc` save or
@@ -48,7 +52,7 @@ impl Table {
     fn map(log2: u32, budget: &Budget) -> Result<Table, SaveError> {
         let bytes = Self::bytes_for(log2);
         budget.charge(bytes)?;
-        match mapping::map_zeroed(bytes, false) {
+        match mapping::map_zeroed(bytes, mapping::Backing::Lazy) {
             Ok(base) => {
                 // SAFETY: fresh private mapping of `bytes >= HEADER_BYTES`; the log2
                 // field is inside the header and 8-aligned.
@@ -118,6 +122,8 @@ pub(crate) enum Insert {
 
 #[repr(align(128))]
 pub(crate) struct Shard {
+    /// Low key bits that are not hash bits (the frame count), skipped for the home slot.
+    len_bits: u32,
     lock: SpinLock,
     table: AtomicPtr<u8>,
     spare: AtomicPtr<u8>,
@@ -146,9 +152,14 @@ fn slot_value(key: u32, body: u32) -> u64 {
 }
 
 impl Shard {
-    pub(crate) fn new(initial_slots: usize, budget: &Budget) -> Result<Shard, SaveError> {
+    pub(crate) fn new(
+        initial_slots: usize,
+        len_bits: u32,
+        budget: &Budget,
+    ) -> Result<Shard, SaveError> {
         let table = Table::map(initial_slots.trailing_zeros(), budget)?;
         Ok(Shard {
+            len_bits,
             lock: SpinLock::new(),
             table: AtomicPtr::new(table.0.as_ptr()),
             spare: AtomicPtr::new(core::ptr::null_mut()),
@@ -156,6 +167,12 @@ impl Shard {
             len: AtomicUsize::new(0),
             retired_bytes: AtomicUsize::new(0),
         })
+    }
+
+    /// The home slot of `key` in a table of `mask + 1` slots.
+    #[inline]
+    fn home(&self, key: u32, mask: usize) -> usize {
+        (key >> self.len_bits) as usize & mask
     }
 
     #[inline]
@@ -173,7 +190,7 @@ impl Shard {
         let table = self.current();
         let slots = table.slots();
         let mask = slots.len() - 1;
-        let mut i = key as usize & mask;
+        let mut i = self.home(key, mask);
         for _ in 0..slots.len() {
             // Acquire: pairs with the Release store in `insert`, so the record the
             // slot names is completely written before we compare it.
@@ -199,7 +216,7 @@ impl Shard {
 
     /// Inserts `body` unless an equal trace is indexed. Runs under this shard's
     /// lock (`_guard`). `publish` runs just before the slot store, so the record's
-    /// start bit is set before the index names it.
+    /// bits are set before the index names it.
     pub(crate) fn insert(
         &self,
         _guard: &SpinGuard<'_>,
@@ -213,7 +230,7 @@ impl Shard {
         let slot = loop {
             let slots = table.slots();
             let mask = slots.len() - 1;
-            let mut i = key as usize & mask;
+            let mut i = self.home(key, mask);
             // Relaxed is enough under the lock: every other writer stored before
             // releasing it, and our Acquire of the lock made that visible.
             let found = loop {
@@ -243,7 +260,7 @@ impl Shard {
             return Insert::NeedsTable;
         };
         publish();
-        // Release: the record and its start bit happen-before any reader that
+        // Release: the record and its record bits happen-before any reader that
         // sees this slot.
         slot.store(slot_value(key, body), Ordering::Release);
         self.len.fetch_add(1, Ordering::Relaxed);
@@ -272,7 +289,7 @@ impl Shard {
             .map(|s| s.load(Ordering::Relaxed))
             .filter(|&v| v != 0)
         {
-            let mut i = (v >> 32) as usize & new_mask;
+            let mut i = self.home((v >> 32) as u32, new_mask);
             while new_slots[i].load(Ordering::Relaxed) != 0 {
                 i = (i + 1) & new_mask;
             }
@@ -341,7 +358,7 @@ impl Shard {
         let (mut longest_probe, mut total_probe) = (0, 0);
         for (i, v) in slots.iter().map(|s| s.load(Ordering::Relaxed)).enumerate() {
             if v != 0 {
-                let probe = (i.wrapping_sub((v >> 32) as usize) & mask) + 1;
+                let probe = (i.wrapping_sub(self.home((v >> 32) as u32, mask)) & mask) + 1;
                 longest_probe = longest_probe.max(probe);
                 total_probe += probe;
             }

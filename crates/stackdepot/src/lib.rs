@@ -43,11 +43,13 @@
 //!
 //! # Concepts
 //!
-//! - **Slab**: a [`Config::slab_size`] mapping (16 KiB by default, the kernel's
-//!   4-page pool). Records — one header word and the frames — are bump-allocated
-//!   in the open slab and never move. Beside the slabs, one bit per slab word says
-//!   where a published record starts, which is what lets `fetch` reject a forged
-//!   handle.
+//! - **Slab**: a [`Config::slab_size`] piece of memory (16 KiB by default, the
+//!   kernel's 4-page pool), carved from an *arena* mapping of up to 2 MiB (one
+//!   transparent huge page when [`Config::huge_pages`] is on). Records — just the
+//!   frames — are bump-allocated in the open slab and never move. Beside the slabs,
+//!   two bits per slab word say where a published record starts and ends: that is
+//!   what lets `fetch` reject a forged handle and learn a record's length without
+//!   loading the record.
 //! - **Handle**: `caller bits | slab index | word offset`, derived from the config
 //!   ([`HandleLayout`]). At the defaults: 5 caller bits, 65 536 slabs of 16 KiB
 //!   (1 GiB of traces, about 5 million traces of 21 frames), offsets in 8-byte words.
@@ -66,14 +68,15 @@
 //! |---|---|
 //! | frames per trace | 64 ([`Config::max_frames`], up to what fits a slab: 2045 at 16 KiB); longer traces keep the innermost frames, counted |
 //! | slabs / bytes a handle can address | 65 536 / 1 GiB (larger slabs or fewer caller bits address more) |
-//! | traces | about 5.1 M at 21 frames (bytes / (8 + 8 × frames)) |
+//! | traces | about 5.3 M at 24 frames, 6.1 M at 21 (bytes / (8 × frames)) |
 //! | caller bits | 5 (0..=8) |
 //! | memory | unbounded unless [`Config::memory_cap`] is set |
 //!
 //! # Safety and correctness
 //!
-//! Unsafe code is confined to the mappings (`mapping.rs`), slab records
-//! (`slab.rs`), index tables (`index.rs`) and the directory (`directory.rs`); every
+//! Unsafe code is confined to the mappings (`mapping.rs`, `arena.rs`), slab records
+//! (`slab.rs`), record bits (`record_bits.rs`), index tables (`index.rs`) and the
+//! directory (`directory.rs`); every
 //! block carries a `// SAFETY:` argument and the memory-ordering protocol is written
 //! once at the top of `depot.rs`. It is checked by loom models of the protocol
 //! (`scripts/loom.sh`), threaded stress tests, a proptest model test against a
@@ -83,13 +86,16 @@
 //!
 //! # Performance
 //!
-//! A hit hashes the trace (foldhash), probes one shard (slots carry 32 hash bits, so a
-//! record is read only on a likely match) and compares frames. A fetch reads the
-//! directory entry, the start bit and the header. An insert copies the record into
-//! the open slab, then publishes it under the shard's spin lock (a probe and two
-//! stores). Memory: one header word per trace plus 8 bytes per frame, the index
-//! (8 bytes per slot at 40–80 % load), the start bits and the slabs' tails; on the
-//! RFC's 22 080 traces that is within 2 % of lockdep's packed array. The benches
+//! A hit hashes the trace (foldhash), probes one shard (slots carry 25 hash bits and
+//! the frame count, so a record is read only on a likely match, and compared at
+//! once) and compares frames. A fetch reads the directory entry and the record's
+//! start and end bits — small, cached metadata — and returns the slice without
+//! touching the record. An insert copies the frames into the open slab, then
+//! publishes them under the shard's spin lock (a probe and three stores); slabs come
+//! from arenas mapped a few at a time, then 2 MiB at a time. Memory: 8 bytes per
+//! frame, the index (8 bytes per slot at 40–80 % load), the record bits (1/32 of the
+//! slabs) and the slabs' tails; on the RFC's 22 080 traces that is at most lockdep's
+//! packed array. The benches
 //! package compares the depot with a `Mutex<HashMap>` store, a DashMap store and
 //! lockdep's fixed array; see `docs/benchmarks.md`.
 //!
@@ -107,6 +113,7 @@ compile_error!(
     "stackdepot supports 64-bit targets only (frames and headers are stored as 64-bit words)"
 );
 
+mod arena;
 mod budget;
 mod config;
 mod counters;
@@ -116,10 +123,10 @@ mod error;
 mod handle;
 mod index;
 mod mapping;
+mod record_bits;
 mod reserve;
 mod slab;
 mod spin_lock;
-mod start_bits;
 mod stats;
 mod sync;
 

@@ -12,8 +12,9 @@
 //! 1. Two threads saving the same new trace get the same handle, and exactly one
 //!    record is published (start bit and index slot).
 //! 2. A lock-free lookup that finds a slot reads a completely written record.
-//! 3. A fetch that sees a start bit reads a completely written record; one that
-//!    does not reads nothing.
+//! 3. A fetch that sees a start bit also sees the record's end bit (set first,
+//!    `Relaxed`, and read `Relaxed`: the start bit's `Release`/`Acquire` orders it)
+//!    and reads a completely written record; one that does not reads nothing.
 
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
@@ -25,10 +26,12 @@ use crate::sync::{AtomicU64, Ordering};
 const FRAMES: usize = 2;
 const SLOTS: usize = 4;
 
-/// Two record areas (one per writer), a start bitmap, a tiny index, one shard lock.
+/// Two record areas (one per writer), start and end bitmaps, a tiny index, one
+/// shard lock.
 struct MiniDepot {
     records: [UnsafeCell<[usize; FRAMES]>; 2],
     start_bits: AtomicU64,
+    end_bits: AtomicU64,
     slots: [AtomicU64; SLOTS],
     lock: SpinLock,
 }
@@ -38,6 +41,7 @@ impl MiniDepot {
         MiniDepot {
             records: [UnsafeCell::new([0; FRAMES]), UnsafeCell::new([0; FRAMES])],
             start_bits: AtomicU64::new(0),
+            end_bits: AtomicU64::new(0),
             slots: [
                 AtomicU64::new(0),
                 AtomicU64::new(0),
@@ -91,17 +95,24 @@ impl MiniDepot {
             }
         }
         let value = (key << 32) | (me as u64 + 1);
+        self.end_bits.fetch_or(1 << me, Ordering::Relaxed);
         self.start_bits.fetch_or(1 << me, Ordering::Release);
         free.expect("the model never fills its index")
             .store(value, Ordering::Release);
         value
     }
 
-    /// Fetch as `depot.rs` does: `Acquire` start bit, then read.
+    /// Fetch as `depot.rs` does: `Acquire` start bit, `Relaxed` end bit (the
+    /// length), then read.
     fn fetch(&self, record: usize) -> Option<[usize; FRAMES]> {
         if self.start_bits.load(Ordering::Acquire) & (1 << record) == 0 {
             return None;
         }
+        assert_ne!(
+            self.end_bits.load(Ordering::Relaxed) & (1 << record),
+            0,
+            "a published start bit implies a visible end bit"
+        );
         Some(self.read(record))
     }
 }

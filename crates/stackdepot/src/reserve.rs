@@ -10,20 +10,24 @@ use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 pub(crate) struct Reserve {
     slots: Box<[AtomicPtr<u8>]>,
     len: AtomicUsize,
+    target: usize,
 }
 
 impl Reserve {
-    pub(crate) fn new(capacity: usize) -> Reserve {
+    /// A reserve that refills keep at `target` slabs.
+    pub(crate) fn new(target: usize) -> Reserve {
         Reserve {
-            slots: (0..capacity)
+            slots: (0..target + crate::Config::RESERVE_SLACK)
                 .map(|_| AtomicPtr::new(core::ptr::null_mut()))
                 .collect(),
             len: AtomicUsize::new(0),
+            target,
         }
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.slots.len()
+    /// Slabs a refill keeps here (`Config::reserve_slabs`).
+    pub(crate) fn target(&self) -> usize {
+        self.target
     }
 
     /// Slabs currently held (may lag concurrent pushes and pops by one each).

@@ -1,25 +1,25 @@
-//! Slabs: fixed-size mappings that records are bump-allocated from, never moved
-//! and never freed while the depot lives.
+//! Slabs: fixed-size pieces of an [arena](crate::arena) that records are
+//! bump-allocated from, never moved and never freed while the depot lives.
 //!
 //! ```text
-//!  word 0      2                                                     slab_words
-//!  ┌──────────┬──────────┬──────────────┬───────┬─────────┬─────────────────┐
-//!  │ MmapMut  │ header 0 │ frames 0 …   │ hdr 1 │ frames 1│ … │    tail     │
-//!  │ (stash)  │ len|hash │              │       │         │   │             │
-//!  └──────────┴──────────┴──────────────┴───────┴─────────┴─────────────────┘
+//!  word 0         3                                                 slab_words
+//!  ┌──────────────┬────────────┬──────────┬───────────┬───┬──────────────────┐
+//!  │ reserved     │ frames of  │ frames   │ frames of │ … │ tail (too short  │
+//!  │ (arena link) │ record 0   │ of rec 1 │ record 2  │   │ for the next)    │
+//!  └──────────────┴────────────┴──────────┴───────────┴───┴──────────────────┘
 //! ```
 //!
-//! A record is one header word (`len` in the low 32 bits, the high 32 bits of the
-//! trace's hash above) followed by `len` frames. Whether a record is published is
-//! kept outside the slab, in [`StartBits`](crate::start_bits::StartBits).
+//! A record is just its frames, innermost first: no header word. Where a published
+//! record starts and ends is kept outside the slab, in
+//! [`RecordBits`](crate::record_bits::RecordBits), so that a fetch learns the
+//! length without loading the record and a forged handle reads nothing.
 
 use core::ptr::NonNull;
 
 use crate::handle::WORD;
-use crate::mapping::STASH_BYTES;
 
-/// Words at the start of a slab before the first record: the stash.
-pub(crate) const HEADER_WORDS: usize = STASH_BYTES / WORD;
+/// Words at the start of a slab before the first record (see [`crate::arena`]).
+pub(crate) const HEADER_WORDS: usize = crate::arena::RESERVED_WORDS;
 
 /// A slab's base address; the slab is `slab_words` words long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,37 +34,32 @@ impl Slab {
         unsafe { self.0.as_ptr().add(word * WORD).cast::<usize>() }
     }
 
-    /// Writes a record (header + frames) at `word`.
+    /// Writes a record's frames at `word`.
     ///
     /// # Safety
-    /// `[word, word + 1 + frames.len())` lies inside the slab and was handed to this
+    /// `[word, word + frames.len())` lies inside the slab and was handed to this
     /// caller alone by the bump allocator, and is not yet published.
     #[inline]
-    pub(crate) unsafe fn write_record(self, word: usize, frames: &[usize], hash_hi: u32) {
-        let p = self.word_ptr(word);
+    pub(crate) unsafe fn write_record(self, word: usize, frames: &[usize]) {
         // SAFETY: the caller owns the range exclusively (see above); no reader can
-        // reach it before `publish`/the index store, both Release after this write.
+        // reach it before its record bits and index slot are published, both with
+        // Release after this write.
         unsafe {
-            p.write(frames.len() | ((hash_hi as usize) << 32));
-            core::ptr::copy_nonoverlapping(frames.as_ptr(), p.add(1), frames.len());
-        }
+            core::ptr::copy_nonoverlapping(frames.as_ptr(), self.word_ptr(word), frames.len())
+        };
     }
 
-    /// The frames of the record at `word`.
+    /// The `len` frames of the record at `word`.
     ///
     /// # Safety
-    /// A record was published at `word` and the caller synchronised with that
-    /// publication (an `Acquire` load of its start bit or of its index slot); the
-    /// returned slice must not outlive the depot.
+    /// A record of `len` frames was published at `word` (its length read from its
+    /// record bits) and the caller synchronised with that publication (an `Acquire`
+    /// load of its start bit or of its index slot); the returned slice must not
+    /// outlive the depot.
     #[inline]
-    pub(crate) unsafe fn record<'a>(self, word: usize) -> &'a [usize] {
-        let p = self.word_ptr(word);
+    pub(crate) unsafe fn record<'a>(self, word: usize, len: usize) -> &'a [usize] {
         // SAFETY: published records are immutable and fully written (caller's
-        // precondition), the header's low 32 bits are the frame count and the frames
-        // follow it inside the slab (the writer checked the bounds).
-        unsafe {
-            let len = (p.read() as u32) as usize;
-            core::slice::from_raw_parts(p.add(1), len)
-        }
+        // precondition), and lie inside the slab (the writer checked the bounds).
+        unsafe { core::slice::from_raw_parts(self.word_ptr(word), len) }
     }
 }

@@ -15,25 +15,29 @@ pub struct Stats {
     /// Frames in those traces.
     pub frames: u64,
     /// Every byte the depot has mapped and still holds resident: slabs in use,
-    /// the reserve, live and spare index tables, the touched part of the slab directory.
+    /// the reserve, the not yet used rest of the newest slab arena, live and spare
+    /// index tables, the touched part of the slab directory.
     pub bytes_mapped: u64,
-    /// What the stored traces cost: records, their slabs' headers and unusable tails,
+    /// What the stored traces cost: records, their slabs' reserved words and unusable tails,
     /// the live index tables and the touched directory. Excludes the reserve, spare
     /// tables and the free end of the open slab.
     pub bytes_used: u64,
-    /// Bytes of pre-mapped slabs and spare index tables kept for no-wait saves.
+    /// Bytes mapped ahead of need, which no-wait saves can use: the reserve's slabs,
+    /// the slabs of the newest arena not yet handed out, and spare index tables.
     pub bytes_in_reserve: u64,
     /// Bytes of the live dedup-index tables (included in `bytes_used`).
     pub bytes_index: u64,
     /// Address space of replaced index tables: kept mapped so lock-free readers
     /// never fault, but returned to the OS (`MADV_DONTNEED`), so not resident.
     pub bytes_index_retired: u64,
-    /// Bytes lost inside slabs: tails too short for the next record, and copies
-    /// written by the loser of a race to save the same new trace.
+    /// Bytes lost inside slabs: tails too short for the next record, copies
+    /// written by the loser of a race to save the same new trace, and (rarely) a
+    /// slab that lost a race to be installed when the reserve had no slot for it.
     pub bytes_wasted: u64,
     /// Slabs in use.
     pub slabs: u64,
-    /// Slabs in the no-wait reserve.
+    /// Slabs in the no-wait reserve: [`Config::reserve_slabs`](crate::Config::reserve_slabs)
+    /// after a refill, at most [`Config::RESERVE_SLACK`](crate::Config::RESERVE_SLACK) more.
     pub reserve_slabs: u64,
     /// Slots in the live index tables (the kernel's "hash buckets").
     pub index_slots: u64,

@@ -176,8 +176,8 @@ pub(crate) fn assert_stats_relations(stats: &Stats, config: &Config) {
         stats.bytes_mapped
     );
     assert!(
-        stats.reserve_slabs <= config.reserve_slabs as u64,
-        "{} reserve slabs held, config asks for {}\n{stats}",
+        stats.reserve_slabs <= (config.reserve_slabs + Config::RESERVE_SLACK) as u64,
+        "{} reserve slabs held, config asks for {} (+ slack for lost install races)\n{stats}",
         stats.reserve_slabs,
         config.reserve_slabs
     );
