@@ -177,8 +177,10 @@ mod tests {
             assert_eq!(bits.published_len(slab, w), None, "slab {slab} word {w}");
         }
         // Every length of record at every offset within a slab of 4 bitmap words.
-        for first in 0..256 {
-            for len in 1..=(256 - first).min(70) {
+        // (Miri: a sample; every combination maps a bitmap, which is slow there.)
+        let step = if cfg!(miri) { 37 } else { 1 };
+        for first in (0..256).step_by(step) {
+            for len in (1..=(256 - first).min(70)).step_by(step) {
                 let bits = RecordBits::new(1, 256).unwrap();
                 if first > 0 {
                     bits.publish(0, first - 1, first - 1);
