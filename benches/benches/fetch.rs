@@ -6,8 +6,10 @@
 //!   what the fetch goal is about.
 //! * `fetch_random_read`: the same fetch followed by reading (summing) every frame
 //!   ([`FetchWalk::Read`]), as a report printer or a validator walking its graph
-//!   does. The read is the consumer's work and the same for every store; it
-//!   usually includes the cache miss on the trace itself.
+//!   does. The read is the consumer's work and the same for every store. Where
+//!   the cache miss on the trace falls differs: stores that keep the length
+//!   beside the pointer pay it in the read, the depot and the kernel array
+//!   (length in a record header before the frames) in the fetch.
 //!
 //! Filter one with a trailing slash (`-- fetch_random/`): `fetch_random` alone
 //! also matches `fetch_random_read`.

@@ -405,8 +405,10 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
          **fetch** is the fetch call alone: a random id resolved to the stored trace's address \
          and length (handle to slice), no frame read; the fetch goals use it. **fetch + read** \
          is the same fetch followed by reading every frame of the trace (summing them), the \
-         consumer's work, which costs the same in every store and usually includes the cache \
-         miss on the trace itself:\n",
+         consumer's work. The read is the same in every store, but the cache miss on a trace is \
+         paid in different places: `mutex-hashmap` and `dashmap` keep the length beside the \
+         pointer and pay it in the read, while `stackdepot` and `kernel-fixed` read the length \
+         from a record header just before the frames and pay it in the fetch:\n",
         MutexHashMapStore::NAME
     );
     out.push_str(&markdown_table(
