@@ -3,7 +3,9 @@
 //! Dimensions: store (stackdepot, mutex-hashmap, dashmap, kernel-fixed) × size
 //! (rfc: 22k traces of ~21 frames; kasan: 200k traces of ~24 frames) ×
 //! operation (save of a stored trace, save of a new trace into a fresh store,
-//! fetch of a random id, and the hit and fetch loops on two threads at once).
+//! fetch of a random id, handle to slice (`fetch_random`) and with every frame
+//! read (`fetch_random_read`), and the hit and both fetch loops on two threads
+//! at once).
 //! Ids are `BenchmarkId::new(store, size)` inside a group per operation.
 //! The `validator_*` groups measure the lock validator (see `validator.rs`).
 //!

@@ -1,16 +1,18 @@
-//! `save_hit_2t` and `fetch_random_2t`: the hit and fetch loops on two threads at
-//! once over the same store, started on a barrier; only the concurrent part is
-//! timed. Each iteration is one operation on each thread (throughput 2), so the
+//! `save_hit_2t`, `fetch_random_2t` and `fetch_random_read_2t`: the hit loop and
+//! the two fetch loops of `fetch.rs` (handle to slice; fetch + read every frame)
+//! on two threads at once over the same store, started on a barrier; only the
+//! concurrent part is timed. Each iteration is one operation on each thread (throughput 2), so the
 //! reported elements/s is total operations per second, comparable with the
 //! one-thread groups: scaling = 2-thread throughput / 1-thread throughput.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use stackdepot_benches::measure::{fetch_ops, run_concurrent, save_ops};
+use stackdepot_benches::measure::{run_concurrent, save_ops};
 use stackdepot_benches::{SizeSpec, StoreKind, with_store};
 
 use crate::common::{fixture, next_start};
+use crate::fetch::FetchWalk;
 
 const THREADS: usize = 2;
 
@@ -35,7 +37,12 @@ pub(crate) fn register(c: &mut Criterion) {
     }
     group.finish();
 
-    let mut group = c.benchmark_group("fetch_random_2t");
+    fetch_group(c, "fetch_random_2t", FetchWalk::Slice);
+    fetch_group(c, "fetch_random_read_2t", FetchWalk::Read);
+}
+
+fn fetch_group(c: &mut Criterion, name: &str, walk: FetchWalk) {
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(THREADS as u64));
     for spec in SizeSpec::BENCH_SIZES {
         for (k, kind) in StoreKind::ALL.into_iter().enumerate() {
@@ -46,7 +53,7 @@ pub(crate) fn register(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let s = next_start(&mut start, iters, len);
                     with_store!(&filled.store, store => run_concurrent(THREADS, |t| {
-                        black_box(fetch_ops(store, &filled.id_order, s + t * len / THREADS, iters));
+                        black_box(walk.run(store, &filled.id_order, s + t * len / THREADS, iters));
                     }))
                 });
             });

@@ -3,8 +3,9 @@
 //! Per store: inserts (every referenced trace once, in first-sighting order, into a
 //! fresh store), the whole event stream into a fresh store (mixed), hits (the
 //! file's events, from the start, re-saved into the filled store, cycling over the
-//! first 2^18), fetches of the events' ids (cycling over the first 2^20), the hit
-//! and fetch loops on several threads, and bytes per stored frame. Before timing anything,
+//! first 2^18), fetches of the events' ids (cycling over the first 2^20; the fetch
+//! call alone, handle to slice, and again with every frame read), the hit and both
+//! fetch loops on several threads, and bytes per stored frame. Before timing anything,
 //! every store replays the file once untimed and is checked: each trace always gets
 //! the same id and every id fetches exactly its trace. A mismatch is an error.
 
@@ -17,7 +18,7 @@ use stackdepot_examples::sdw1::{Sdw1, Sdw1Summary};
 use super::figures::RunSamples;
 use super::{StoreFigures, fill_ratios};
 use crate::measure::{
-    Sample, fetch_ops, sample, sample_concurrent, save_all, save_ops, save_stream,
+    Sample, fetch_ops, fetch_slice_ops, sample, sample_concurrent, save_all, save_ops, save_stream,
 };
 use crate::stores::{AnyStore, StoreKind};
 use crate::with_store;
@@ -148,15 +149,21 @@ pub fn replay_file(
                 let (x, tally) = sample(hit_ops, || save_ops(s, &hit_input, 0, hit_ops));
                 refused(kind, "hit", tally.refused)?;
                 sm.hit.push(x);
-                let (x, sum) = sample(fetch_ops_n, || fetch_ops(s, &ids, 0, fetch_ops_n));
+                let (x, sum) = sample(fetch_ops_n, || fetch_slice_ops(s, &ids, 0, fetch_ops_n));
                 black_box(sum);
                 sm.fetch.push(x);
+                let (x, sum) = sample(fetch_ops_n, || fetch_ops(s, &ids, 0, fetch_ops_n));
+                black_box(sum);
+                sm.fetch_read.push(x);
                 // Each thread does as many operations as the one-thread pass, from its
                 // own offset in the same inputs.
                 sm.hit_mt.push(sample_concurrent(threads, hit_ops * threads as u64, |th| {
                     black_box(save_ops(s, &hit_input, th * ilen / threads, hit_ops));
                 }));
                 sm.fetch_mt.push(sample_concurrent(threads, fetch_ops_n * threads as u64, |th| {
+                    black_box(fetch_slice_ops(s, &ids, th * flen / threads, fetch_ops_n));
+                }));
+                sm.fetch_read_mt.push(sample_concurrent(threads, fetch_ops_n * threads as u64, |th| {
                     black_box(fetch_ops(s, &ids, th * flen / threads, fetch_ops_n));
                 }));
             });

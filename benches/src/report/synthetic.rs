@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::fixture::Fixture;
 use crate::measure::{
-    Sample, fetch_ops, input_only_ops, median, sample, sample_concurrent, save_all, save_ops,
-    save_stream, time,
+    Sample, fetch_ops, fetch_slice_ops, input_only_ops, median, sample, sample_concurrent,
+    save_all, save_ops, save_stream, time,
 };
 use crate::stores::{AnyStore, StoreKind};
 use crate::with_store;
@@ -26,7 +26,8 @@ pub struct Effort {
     pub runs: usize,
     /// Saves per hit measurement (per thread in the two-thread one).
     pub hit_ops: u64,
-    /// Fetches per fetch measurement (per thread in the two-thread one).
+    /// Fetches per fetch measurement (per thread in the two-thread one), for the
+    /// fetch and the fetch + read loops alike.
     pub fetch_ops: u64,
     /// Threads in the concurrent measurements.
     pub threads: usize,
@@ -109,6 +110,7 @@ pub fn measure_size(
     for filled in &fixture.stores {
         with_store!(&filled.store, s => {
             black_box(save_ops(s, input, 0, effort.hit_ops / 8));
+            black_box(fetch_slice_ops(s, &filled.id_order, 0, effort.fetch_ops / 8));
             black_box(fetch_ops(s, &filled.id_order, 0, effort.fetch_ops / 8));
         });
     }
@@ -129,14 +131,21 @@ pub fn measure_size(
                 check_tally(kinds[k], "hit", tally.refused)?;
                 sm.hit.push(x);
 
-                let (x, sum) = sample(effort.fetch_ops, || fetch_ops(s, &filled.id_order, start, effort.fetch_ops));
+                let (x, sum) = sample(effort.fetch_ops, || fetch_slice_ops(s, &filled.id_order, start, effort.fetch_ops));
                 black_box(sum);
                 sm.fetch.push(x);
+
+                let (x, sum) = sample(effort.fetch_ops, || fetch_ops(s, &filled.id_order, start, effort.fetch_ops));
+                black_box(sum);
+                sm.fetch_read.push(x);
 
                 sm.hit_mt.push(sample_concurrent(threads, effort.hit_ops * threads as u64, |th| {
                     black_box(save_ops(s, input, start + th * ilen / threads, effort.hit_ops));
                 }));
                 sm.fetch_mt.push(sample_concurrent(threads, effort.fetch_ops * threads as u64, |th| {
+                    black_box(fetch_slice_ops(s, &filled.id_order, start + th * len / threads, effort.fetch_ops));
+                }));
+                sm.fetch_read_mt.push(sample_concurrent(threads, effort.fetch_ops * threads as u64, |th| {
                     black_box(fetch_ops(s, &filled.id_order, start + th * len / threads, effort.fetch_ops));
                 }));
             });

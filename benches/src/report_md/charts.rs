@@ -175,7 +175,7 @@ fn store_colour(store: &str, index: usize) -> RGBColor {
 pub enum Throughput {
     /// Saves of already stored traces.
     SaveHit,
-    /// Fetches of random ids.
+    /// Fetches of random ids (the fetch call alone, handle to slice).
     Fetch,
 }
 
@@ -202,7 +202,7 @@ pub fn throughput_chart_svg(sweep: &ThreadSweep, what: Throughput) -> Result<Str
         ),
         Throughput::Fetch => (
             format!(
-                "Fetch throughput vs threads, {} size ({} traces)",
+                "Fetch (handle -> slice) throughput vs threads, {} size ({} traces)",
                 sweep.size, sweep.traces
             ),
             "million fetches per second, all threads",

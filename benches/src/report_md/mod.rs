@@ -87,6 +87,11 @@ mod tests {
             fetch_mops_1t: 1e3 / fetch,
             fetch_mops_mt: 1.5e3 / fetch,
             fetch_scaling: 1.5,
+            // Reading the frames: 40 ns more in every store.
+            fetch_read_ns: fetch + 40.0,
+            fetch_read_mops_1t: 1e3 / (fetch + 40.0),
+            fetch_read_mops_mt: 1.8e3 / (fetch + 40.0),
+            fetch_read_scaling: 1.8,
             bytes_used: (bytes_per_frame * 4.8e6) as u64,
             bytes_per_frame,
             ..StoreFigures::default()
@@ -222,6 +227,28 @@ mod tests {
             .find(|l| l.starts_with("| mutex-hashmap | 0.40 |"))
             .unwrap();
         assert!(vs.contains("| 0.50 | 0.20 |"), "{vs}");
+        // Fetch + read beside it: 50/90, in the comparison and the per-store table.
+        assert!(vs.contains("| 0.20 | 0.56 |"), "{vs}");
+        assert!(md.contains("| fetch ns | × | fetch + read ns | × |"));
+        let depot_row = md
+            .lines()
+            .find(|l| l.starts_with("| stackdepot |") && l.contains("| 10.0 |"))
+            .unwrap();
+        assert!(
+            depot_row.contains("| 10.0 | 0.20 | 50.0 | 0.56 |"),
+            "{depot_row}"
+        );
+        // ... and as a goals row that is shown but not counted.
+        let info = md
+            .lines()
+            .find(|l| l.starts_with("| fetch + read every frame, ratio vs mutex-hashmap (kasan)"))
+            .unwrap();
+        assert!(
+            info.contains("| 0.556 | informational (no goal) |"),
+            "{info}"
+        );
+        // hit, fetch, hit 2t, bytes met; new and fetch 2t (1.5) missed.
+        assert!(md.contains("4 of 6 goals met (informational rows not counted)."));
         // The fixed array's overflow and the missed inversion appear.
         assert!(md.contains("at 14.2 h (event 700)"));
         assert!(md.contains("| **no** |"));

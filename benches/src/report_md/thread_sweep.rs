@@ -1,13 +1,15 @@
 //! Save-hit and fetch throughput of every store against the number of threads, for
 //! the throughput chart. `depot-report` measures one and two threads; the chart
-//! also wants what happens past the core count.
+//! also wants what happens past the core count. "Fetch" here is the fetch call
+//! alone, handle to slice ([`fetch_slice_ops`]), as in the fetch goals; the
+//! fetch + read loop is not swept.
 
 use std::hint::black_box;
 
 use serde::Serialize;
 
 use crate::fixture::Fixture;
-use crate::measure::{Sample, clean_median, fetch_ops, sample_concurrent, save_ops};
+use crate::measure::{Sample, clean_median, fetch_slice_ops, sample_concurrent, save_ops};
 use crate::stores::StoreKind;
 use crate::with_store;
 use crate::workload::SizeSpec;
@@ -19,7 +21,8 @@ pub struct SweepPoint {
     pub threads: usize,
     /// Million hit saves per second, all threads together (median of the runs).
     pub hit_mops: f64,
-    /// Million fetches per second, all threads together (median of the runs).
+    /// Million fetches (handle to slice, no frame read) per second, all threads
+    /// together (median of the runs).
     pub fetch_mops: f64,
     /// Runs in which a hit or fetch measurement spent more than
     /// [`DISTURBED_SHARE`](crate::measure::DISTURBED_SHARE) of its time waiting for
@@ -89,7 +92,7 @@ pub fn measure_thread_sweep(
     for filled in &fixture.stores {
         with_store!(&filled.store, s => {
             black_box(save_ops(s, input, 0, hit_ops / 8));
-            black_box(fetch_ops(s, &filled.id_order, 0, fetch_ops_per_thread / 8));
+            black_box(fetch_slice_ops(s, &filled.id_order, 0, fetch_ops_per_thread / 8));
         });
     }
     for run in 0..runs {
@@ -107,7 +110,7 @@ pub fn measure_thread_sweep(
                         black_box(tally);
                     }));
                     samples[k][ti].1.push(sample_concurrent(t, fetch_ops_per_thread * t as u64, |th| {
-                        black_box(fetch_ops(s, &filled.id_order, start + th * olen / t, fetch_ops_per_thread));
+                        black_box(fetch_slice_ops(s, &filled.id_order, start + th * olen / t, fetch_ops_per_thread));
                     }));
                 });
                 let refused = refused.into_inner();

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 
-use super::{TraceStore, frame_sum};
+use super::{TraceStore, frame_sum, slice_parts};
 use crate::alloc_size;
 
 /// What a user reaching for a concurrent map writes: `DashMap` (default hasher and
@@ -65,6 +65,12 @@ impl TraceStore for DashMapStore {
                 Some(id)
             }
         }
+    }
+
+    #[inline]
+    fn fetch_slice(&self, id: u32) -> Option<(usize, usize)> {
+        // The shard's read guard (the `Ref`) is dropped as the closure returns.
+        self.traces.get(&id).map(|b| slice_parts(&b))
     }
 
     #[inline]

@@ -2,7 +2,7 @@
 
 use stackdepot::{Config, Handle, StackDepot, Stats};
 
-use super::{TraceStore, frame_sum};
+use super::{TraceStore, frame_sum, slice_parts};
 
 /// `stackdepot::StackDepot` with its default configuration; ids are raw handles.
 pub struct StackDepotStore {
@@ -52,6 +52,11 @@ impl TraceStore for StackDepotStore {
     #[inline]
     fn save(&self, frames: &[usize]) -> Option<u32> {
         self.depot.save(frames).ok().map(Handle::to_raw)
+    }
+
+    #[inline]
+    fn fetch_slice(&self, id: u32) -> Option<(usize, usize)> {
+        self.depot.fetch(Handle::from_raw(id)?).map(slice_parts)
     }
 
     #[inline]

@@ -3,7 +3,7 @@
 use lockdep_graph::fixed_store::{DEFAULT_BITS, FixedTraceStore, HEADER_WORDS, MAX_BITS};
 use parking_lot::Mutex;
 
-use super::{TraceStore, frame_sum};
+use super::{TraceStore, frame_sum, slice_parts};
 use crate::workload::TraceSet;
 
 /// A faithful model of lockdep's trace storage: one array of `2^bits` words with
@@ -83,6 +83,11 @@ impl TraceStore for KernelFixedStore {
     #[inline]
     fn save(&self, frames: &[usize]) -> Option<u32> {
         self.inner.lock().save(frames)
+    }
+
+    #[inline]
+    fn fetch_slice(&self, id: u32) -> Option<(usize, usize)> {
+        self.inner.lock().fetch(id).map(slice_parts)
     }
 
     #[inline]

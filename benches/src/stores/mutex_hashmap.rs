@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use parking_lot::Mutex;
 
-use super::{TraceStore, frame_sum};
+use super::{TraceStore, frame_sum, slice_parts};
 use crate::alloc_size;
 
 /// What a user writes by hand: one `parking_lot::Mutex` over a std `HashMap`
@@ -56,6 +56,12 @@ impl TraceStore for MutexHashMapStore {
         t.traces.push(frames.into());
         t.ids.insert(frames.into(), id);
         Some(id)
+    }
+
+    #[inline]
+    fn fetch_slice(&self, id: u32) -> Option<(usize, usize)> {
+        let t = self.inner.lock();
+        t.traces.get(id as usize).map(|b| slice_parts(b))
     }
 
     #[inline]

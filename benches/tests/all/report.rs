@@ -14,6 +14,8 @@ fn figures(store: &str, hit: f64, insert: f64, fetch: f64) -> StoreFigures {
         ..StoreFigures::default()
     }
     .with_times(hit, insert, fetch, Some(hit * 2.0))
+    // Reading the frames costs the same in every store: 30 ns on top of the fetch.
+    .with_fetch_read(fetch + 30.0, (fetch + 30.0) / 2.0)
 }
 
 #[test]
@@ -27,6 +29,9 @@ fn ratios_are_against_the_hand_written_store() {
     assert!((d.hit_ratio - 0.4).abs() < 1e-9);
     assert!((d.insert_ratio - 0.5).abs() < 1e-9);
     assert!((d.fetch_ratio - 0.2).abs() < 1e-9);
+    // fetch + read: 40 / 80.
+    assert!((d.fetch_read_ratio - 0.5).abs() < 1e-9);
+    assert!((d.fetch_read_scaling - 2.0).abs() < 1e-9);
     assert_eq!(d.stream_ratio, Some(0.4));
     // 40 ns one thread = 25 Mops/s; 25 ns per op over 2 threads = 40 Mops/s.
     assert!((d.hit_scaling - 1.6).abs() < 1e-9);
@@ -68,6 +73,14 @@ fn goals_use_the_kasan_size_and_report_misses() {
     assert_eq!(met("fetch, ratio"), Some(true)); // 0.2 <= 0.3
     assert_eq!(met("save hit, 2 threads"), Some(false)); // 1.6 < 1.8
     assert_eq!(met("fetch, 2 threads"), Some(true)); // 2.0
+    // fetch + read (40 / 80 = 0.5) is shown with no bound: neither met nor missed.
+    let read = goals
+        .iter()
+        .find(|g| g.what.starts_with("fetch + read every frame, ratio"))
+        .expect("the fetch + read row is reported");
+    assert!(read.informational);
+    assert!((read.measured - 0.5).abs() < 1e-9);
+    assert_eq!(goals.iter().filter(|g| g.informational).count(), 1);
     assert_eq!(met("bytes per stored frame"), Some(true));
     assert!(goals.iter().all(|g| g.what.contains("(kasan)")));
 }
@@ -80,14 +93,20 @@ fn paired_scaling_is_the_median_of_clean_per_run_ratios() {
     let one = [s(10.0, 0.0), s(40.0, 0.0), s(10.0, 0.0), s(10.0, 0.0)];
     let multi = [s(5.0, 0.0), s(20.0, 0.0), s(10.0, 0.0), s(50.0, 0.3)];
     let f = figures("stackdepot", 20.0, 1.0, 20.0)
-        .with_scaling(20.0, 20.0) // ratio of medians: 1.0, replaced below
-        .with_paired_scaling((&one, &multi), (&one, &multi));
+        // Ratios of medians: 1.0, replaced below.
+        .with_scaling(20.0, 20.0)
+        .with_fetch_read(20.0, 20.0)
+        .with_paired_scaling((&one, &multi), (&one, &multi), (&one, &multi));
     assert!((f.hit_scaling - 2.0).abs() < 1e-9, "{}", f.hit_scaling);
     assert!((f.fetch_scaling - 2.0).abs() < 1e-9);
+    assert!((f.fetch_read_scaling - 2.0).abs() < 1e-9);
     // Every pair disturbed: the median of all of them.
     let bad = [s(10.0, 0.5), s(10.0, 0.5), s(10.0, 0.5)];
     let multi = [s(10.0, 0.5), s(5.0, 0.5), s(2.5, 0.5)];
-    let f =
-        figures("stackdepot", 20.0, 1.0, 20.0).with_paired_scaling((&bad, &multi), (&bad, &multi));
+    let f = figures("stackdepot", 20.0, 1.0, 20.0).with_paired_scaling(
+        (&bad, &multi),
+        (&bad, &multi),
+        (&bad, &multi),
+    );
     assert!((f.hit_scaling - 2.0).abs() < 1e-9);
 }

@@ -1,8 +1,9 @@
 //! Every store keeps the contract the benchmarks rely on: dedup, exact fetch,
 //! refusal of nothing the workload asks, and byte accounting that grows with content.
 
+use stackdepot::Handle;
 use stackdepot_benches::measure::populate;
-use stackdepot_benches::stores::{KernelFixedStore, StoreKind};
+use stackdepot_benches::stores::{AnyStore, KernelFixedStore, StoreKind};
 use stackdepot_benches::workload::{SizeSpec, TraceSet};
 
 fn small_traces(n: usize) -> TraceSet {
@@ -56,6 +57,36 @@ fn every_store_dedups_and_fetches_exactly() {
 }
 
 #[test]
+fn fetch_slice_borrows_the_stored_trace_without_copying() {
+    let traces = small_traces(400);
+    for kind in StoreKind::ALL {
+        let store = kind.build(&traces);
+        let s = store.as_dyn();
+        let ids = populate(s, &traces).unwrap();
+        let mut spans = Vec::new();
+        for (i, &id) in ids.iter().enumerate() {
+            let (addr, len) = s
+                .fetch_slice(id)
+                .unwrap_or_else(|| panic!("{}: id {id} not fetchable", kind.name()));
+            assert_eq!(len, traces.get(i).len(), "{}: trace {i}", kind.name());
+            assert_eq!(addr % align_of::<usize>(), 0, "{}: misaligned", kind.name());
+            // Zero-copy: the same stored trace every time, not a fresh buffer.
+            assert_eq!(s.fetch_slice(id), Some((addr, len)), "{}", kind.name());
+            if let AnyStore::Depot(d) = &store {
+                let real = Handle::from_raw(id).and_then(|h| d.depot().fetch(h));
+                assert_eq!(real.map(<[usize]>::as_ptr).map(|p| p as usize), Some(addr));
+            }
+            spans.push((addr, addr + len * size_of::<usize>()));
+        }
+        // Distinct traces live in distinct, non-overlapping places.
+        spans.sort_unstable();
+        for w in spans.windows(2) {
+            assert!(w[0].1 <= w[1].0, "{}: {:x?} overlaps", kind.name(), w);
+        }
+    }
+}
+
+#[test]
 fn unknown_ids_fetch_nothing() {
     let traces = small_traces(50);
     for kind in StoreKind::ALL {
@@ -66,6 +97,7 @@ fn unknown_ids_fetch_nothing() {
         // Far beyond anything issued by any store for 50 traces.
         let bogus = 0x00ff_fff0;
         assert_eq!(s.fetch_sum(bogus), None, "{}", kind.name());
+        assert_eq!(s.fetch_slice(bogus), None, "{}", kind.name());
         assert!(!s.fetch_into(bogus, &mut buf), "{}", kind.name());
         assert!(buf.is_empty(), "{}: buffer not cleared", kind.name());
     }
