@@ -67,6 +67,12 @@ const NO_WAIT_SPINS: u32 = 1 << 10;
 pub struct StackDepot {
     config: Config,
     layout: HandleLayout,
+    /// `layout`'s masks, precomputed for the fetch path.
+    body_mask: u32,
+    offset_bits: u32,
+    offset_mask: u32,
+    /// Slabs this depot may install: what a handle addresses, or fewer under a cap.
+    max_slabs: usize,
     slab_words: usize,
     shard_mask: usize,
     /// Low bits of an index key that hold the frame count (enough for `max_frames`).
@@ -115,9 +121,12 @@ impl StackDepot {
             SaveError::MapFailed(kind) => ConfigError::Map(kind),
             _ => ConfigError::MemoryCap { cap, min },
         };
-        let directory = Directory::new(max_slabs).map_err(|e| ConfigError::Map(e.kind()))?;
-        let record_bits =
-            RecordBits::new(max_slabs, slab_words).map_err(|e| ConfigError::Map(e.kind()))?;
+        // Both cover every slab a handle can name (address space; only pages of
+        // installed slabs are touched), so a fetch needs no bounds check on them.
+        let directory =
+            Directory::new(layout.max_slabs()).map_err(|e| ConfigError::Map(e.kind()))?;
+        let record_bits = RecordBits::new(layout.caller_shift(), layout.offset_bits)
+            .map_err(|e| ConfigError::Map(e.kind()))?;
         // The first page of the directory and of the record bits; each slab charges
         // its own entry and bits (`Config::slab_charge`).
         budget.charge(2 * page_size()).map_err(map_err)?;
@@ -127,6 +136,10 @@ impl StackDepot {
             .map_err(map_err)?;
         let depot = StackDepot {
             layout,
+            body_mask: layout.body_mask(),
+            offset_bits: layout.offset_bits,
+            offset_mask: layout.offset_mask(),
+            max_slabs,
             slab_words,
             shard_mask: config.index_shards - 1,
             len_bits,
@@ -211,17 +224,16 @@ impl StackDepot {
     /// saved; never undefined behaviour, never a panic.
     #[inline]
     pub fn fetch(&self, handle: Handle) -> Option<&[usize]> {
-        let (slab, word) = self.layout.unpack(handle.to_raw());
-        if word < HEADER_WORDS {
-            return None;
-        }
-        let len = self.record_bits.published_len(slab, word)?;
-        let slab = self.directory.get(slab)?;
+        // The record bits are indexed by body (slab index and offset together); the
+        // reserved words at a slab's start never get a start bit.
+        let body = handle.to_raw() & self.body_mask;
+        let len = self.record_bits.published_len(body)?;
+        let slab = self.directory.get((body >> self.offset_bits) as usize)?;
         // SAFETY: the Acquire load of the start bit synchronised with its Release
         // publication, which followed the slab's installation, the complete write of
         // the record and its end bit (protocol 1, 3, 5); published records are
         // immutable and their slab lives as long as `self`.
-        Some(unsafe { slab.record(word, len) })
+        Some(unsafe { slab.record((body & self.offset_mask) as usize, len) })
     }
 
     /// Maps slabs until the no-wait reserve is full and pre-maps the next index
@@ -410,7 +422,7 @@ impl StackDepot {
                 key,
                 body,
                 |other| self.indexed_equals(other, frames),
-                || self.record_bits.publish(slab_index, word, word + need - 1),
+                || self.record_bits.publish(body, body + need as u32 - 1),
                 &self.budget,
             );
             drop(guard);
@@ -485,7 +497,7 @@ impl StackDepot {
                 continue;
             }
             // The open slab (if any) is too full: open slab number `open`.
-            if open >= self.directory.len() {
+            if open >= self.max_slabs {
                 return Err(if open < self.layout.max_slabs() {
                     SaveError::CapReached
                 } else {

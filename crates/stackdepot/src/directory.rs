@@ -41,11 +41,6 @@ impl Directory {
         })
     }
 
-    /// Slabs this directory can name.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     #[inline]
     fn entry(&self, i: usize) -> &AtomicPtr<u8> {
         debug_assert!(i < self.len);

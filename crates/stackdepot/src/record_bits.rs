@@ -37,9 +37,10 @@ use crate::config::page_size;
 pub(crate) struct RecordBits {
     /// Base of `_map`, taken once through `as_mut_ptr` so that it may be written.
     base: NonNull<AtomicU64>,
-    /// Bitmap words per slab for one kind of bit (`slab_words / 64`, rounded up).
-    pairs_per_slab: usize,
-    slabs: usize,
+    /// The largest handle body covered (`2^body_bits - 1`): every word a handle can name.
+    max_body: u32,
+    /// Mask of a body's in-slab word offset (records never cross a slab).
+    offset_mask: u32,
     _map: MmapMut,
 }
 
@@ -54,102 +55,92 @@ pub(crate) const fn bytes_per_slab(slab_words: usize) -> usize {
 }
 
 impl RecordBits {
-    /// Bits for `slabs` slabs of `slab_words` words each.
-    pub(crate) fn new(slabs: usize, slab_words: usize) -> std::io::Result<RecordBits> {
-        let pairs_per_slab = slab_words.div_ceil(64);
-        let bytes = (slabs * bytes_per_slab(slab_words)).next_multiple_of(page_size());
+    /// Bits for every word a handle body of `body_bits` bits can name (slab index
+    /// above `offset_bits` of word offset), so the bits of body `b` are found by
+    /// `b / 64` alone. Only the pages of installed slabs are ever touched; the rest
+    /// is address space.
+    pub(crate) fn new(body_bits: u32, offset_bits: u32) -> std::io::Result<RecordBits> {
+        debug_assert!((6..32).contains(&offset_bits) && offset_bits < body_bits && body_bits <= 32);
+        let bodies = 1u64 << body_bits;
+        // One (start, end) pair per 64 words, plus one pair of padding so that the
+        // word after the last pair can always be loaded (see `published_len`).
+        let pairs = (bodies / 64) as usize + 1;
+        let bytes = (pairs * 16).next_multiple_of(page_size());
         let mut map = MmapMut::map_anon(bytes)?;
         let base = NonNull::new(map.as_mut_ptr().cast::<AtomicU64>())
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::Other))?;
         Ok(RecordBits {
             base,
-            pairs_per_slab,
-            slabs,
+            max_body: (bodies - 1) as u32,
+            offset_mask: (1u32 << offset_bits) - 1,
             _map: map,
         })
     }
 
-    /// The start (`END = 0`) or end (`END = 1`) bitmap word number `pair` of `slab`
-    /// (callers check `slab < slabs` and `pair < pairs_per_slab`).
+    /// The start (`END = 0`) or end (`END = 1`) bitmap word of pair `pair`
+    /// (callers keep `pair <= max_body / 64 + 1`: the last one is padding).
     #[inline]
-    fn bits<const END: usize>(&self, slab: usize, pair: usize) -> &AtomicU64 {
-        debug_assert!(slab < self.slabs && pair < self.pairs_per_slab);
-        // SAFETY: the index is inside the mapping (slab < slabs, pair <
-        // pairs_per_slab, END < 2); the mapping is zero-initialised, 8-aligned, lives
-        // as long as `self` and is only accessed atomically.
-        unsafe {
-            &*self
-                .base
-                .as_ptr()
-                .add((slab * self.pairs_per_slab + pair) * 2 + END)
-        }
+    fn bits<const END: usize>(&self, pair: usize) -> &AtomicU64 {
+        debug_assert!(pair as u64 <= u64::from(self.max_body) / 64 + 1);
+        // SAFETY: `pair <= (2^body_bits - 1) / 64 + 1`, and the mapping holds
+        // `2^body_bits / 64 + 1` pairs of u64 (see `new`); it is zero-initialised,
+        // 8-aligned, lives as long as `self` and is only accessed atomically.
+        unsafe { &*self.base.as_ptr().add(pair * 2 + END) }
     }
 
-    /// Marks `[first, last]` of `slab` as a published record. The end bit is set
-    /// first; the start bit's `Release` then orders it, and the record's words,
-    /// before any reader that sees the start bit.
+    /// Marks bodies `[first, last]` (one slab) as a published record. The end bit
+    /// is set first; the start bit's `Release` then orders it, and the record's
+    /// words, before any reader that sees the start bit.
     #[inline]
-    pub(crate) fn publish(&self, slab: usize, first: usize, last: usize) {
-        debug_assert!(first <= last);
-        self.bits::<1>(slab, last / 64)
+    pub(crate) fn publish(&self, first: u32, last: u32) {
+        debug_assert!(first <= last && last <= self.max_body);
+        debug_assert_eq!(first & !self.offset_mask, last & !self.offset_mask);
+        self.bits::<1>(last as usize / 64)
             .fetch_or(1 << (last % 64), Ordering::Relaxed);
-        self.bits::<0>(slab, first / 64)
+        self.bits::<0>(first as usize / 64)
             .fetch_or(1 << (first % 64), Ordering::Release);
     }
 
-    /// The frame count of the published record starting at `first` of `slab`, or
-    /// `None` if no published record starts there (`Acquire`: a `Some` synchronises
-    /// with [`publish`](Self::publish), so the record's words may be read).
+    /// The frame count of the published record whose first frame is body `first`,
+    /// or `None` if no published record starts there (`Acquire`: a `Some`
+    /// synchronises with [`publish`](Self::publish), so the record's words may be
+    /// read).
+    ///
+    /// Records of up to 64 frames end within the two end words loaded here —
+    /// without a data-dependent branch: a loop would mispredict on the ~40 % of
+    /// records that cross a bitmap word. Longer ones continue word by word.
     #[inline]
-    pub(crate) fn published_len(&self, slab: usize, first: usize) -> Option<usize> {
-        if slab >= self.slabs || first / 64 >= self.pairs_per_slab {
-            return None;
-        }
-        let start = self.bits::<0>(slab, first / 64).load(Ordering::Acquire);
+    pub(crate) fn published_len(&self, first: u32) -> Option<usize> {
+        // Callers pass masked handle bodies; masking again (instead of a compare)
+        // keeps the index in bounds whatever they pass.
+        let first = first & self.max_body;
+        let pair = first as usize / 64;
+        let start = self.bits::<0>(pair).load(Ordering::Acquire);
         if start & (1 << (first % 64)) == 0 {
             return None;
         }
-        self.len_from(slab, first)
-    }
-
-    /// The frame count of a record known to be published at `first` (found through
-    /// an index slot loaded with `Acquire` or under the shard lock, which ordered
-    /// its bits before). `None` only if no end bit follows before the slab's end,
-    /// which a published record never lacks.
-    ///
-    /// Records of up to 64 frames end within the two bitmap words loaded first,
-    /// without a data-dependent branch (a loop here would mispredict on the ~40 %
-    /// of records that cross a bitmap word, and a fetch or hit would then wait on
-    /// this load before its next one); longer records continue word by word.
-    #[inline]
-    pub(crate) fn len_from(&self, slab: usize, first: usize) -> Option<usize> {
-        let pair = first / 64;
-        if slab >= self.slabs || pair >= self.pairs_per_slab {
-            return None;
-        }
-        let next = (pair + 1).min(self.pairs_per_slab - 1);
-        // Relaxed: the caller's Acquire (start bit or index slot) already ordered the
-        // end bit, set before either, ahead of these loads.
-        let low = self.bits::<1>(slab, pair).load(Ordering::Relaxed);
-        let high = if next > pair {
-            self.bits::<1>(slab, next).load(Ordering::Relaxed)
-        } else {
-            0
-        };
+        // Relaxed: the start bit's Acquire ordered the end bit, set before it. The
+        // next pair always exists (padding at the end); if it belongs to the next
+        // slab its bits are never needed: a published record ends in its own slab,
+        // so its end bit is then in `low`.
+        let low = self.bits::<1>(pair).load(Ordering::Relaxed);
+        let high = self.bits::<1>(pair + 1).load(Ordering::Relaxed);
         let window = ((u128::from(high) << 64) | u128::from(low)) >> (first % 64);
         if window != 0 {
             return Some(window.trailing_zeros() as usize + 1);
         }
-        self.len_beyond_window(slab, first, next + 1)
+        self.len_beyond_window(first, pair + 2)
     }
 
-    /// The slow tail of [`len_from`](Self::len_from): end bits from bitmap word `pair` on.
+    /// The slow tail of [`published_len`](Self::published_len): end bits from pair
+    /// `pair` to the end of `first`'s slab.
     #[cold]
-    fn len_beyond_window(&self, slab: usize, first: usize, mut pair: usize) -> Option<usize> {
-        while pair < self.pairs_per_slab {
-            let ends = self.bits::<1>(slab, pair).load(Ordering::Relaxed);
+    fn len_beyond_window(&self, first: u32, mut pair: usize) -> Option<usize> {
+        let last_pair = (first | self.offset_mask) as usize / 64;
+        while pair <= last_pair {
+            let ends = self.bits::<1>(pair).load(Ordering::Relaxed);
             if ends != 0 {
-                return Some(pair * 64 + ends.trailing_zeros() as usize + 1 - first);
+                return Some(pair * 64 + ends.trailing_zeros() as usize + 1 - first as usize);
             }
             pair += 1;
         }
@@ -161,43 +152,59 @@ impl RecordBits {
 mod tests {
     use super::*;
 
+    /// Bits for 4 slabs of 256 words (offset 8 bits, body 10 bits).
+    fn small() -> RecordBits {
+        RecordBits::new(10, 8).unwrap()
+    }
+
     #[test]
     fn lengths_follow_from_end_bits_across_bitmap_words() {
-        let bits = RecordBits::new(2, 512).unwrap();
-        // Records [3..=3], [4..=70] (crosses a bitmap word), [127..=128], in slab 1.
-        for (first, last) in [(3, 3), (4, 70), (127, 128)] {
-            assert_eq!(bits.published_len(1, first), None);
-            bits.publish(1, first, last);
+        let bits = small();
+        // Records in slab 1 (bodies 256..512): [259..=259], [260..=326] (crosses a
+        // bitmap word), [383..=384], and one ending on the slab's last word.
+        for (first, last) in [(259, 259), (260, 326), (383, 384), (500, 511)] {
+            assert_eq!(bits.published_len(first), None);
+            bits.publish(first, last);
         }
-        assert_eq!(bits.published_len(1, 3), Some(1));
-        assert_eq!(bits.published_len(1, 4), Some(67));
-        assert_eq!(bits.published_len(1, 127), Some(2));
+        assert_eq!(bits.published_len(259), Some(1));
+        assert_eq!(bits.published_len(260), Some(67));
+        assert_eq!(bits.published_len(383), Some(2));
+        assert_eq!(bits.published_len(500), Some(12));
         // Not a start: inside a record, an end, another slab, out of range.
-        for (slab, w) in [(1, 5), (1, 70), (0, 4), (2, 4), (1, 512), (usize::MAX, 0)] {
-            assert_eq!(bits.published_len(slab, w), None, "slab {slab} word {w}");
+        for w in [261, 326, 4, 1023, 1024, u32::MAX] {
+            assert_eq!(bits.published_len(w), None, "body {w}");
         }
-        // Every length of record at every offset within a slab of 4 bitmap words.
+        // A start without any end bit after it in its slab (never published like
+        // that) is None, not a scan into the next slab, which has end bits.
+        bits.bits::<0>(2).fetch_or(1 << 60, Ordering::Release);
+        assert_eq!(bits.published_len(2 * 64 + 60), None);
+        // The last pair of the address space reads the padding pair.
+        bits.publish(1020, 1023);
+        assert_eq!(bits.published_len(1020), Some(4));
+    }
+
+    #[test]
+    fn every_length_at_every_offset() {
         // (Miri: a sample; every combination maps a bitmap, which is slow there.)
         let step = if cfg!(miri) { 37 } else { 1 };
         for first in (0..256).step_by(step) {
             for len in (1..=(256 - first).min(70)).step_by(step) {
-                let bits = RecordBits::new(1, 256).unwrap();
+                let bits = small();
+                let (first, len) = (first as u32, len as u32);
+                let at = 256 + first; // slab 1, so slabs 0 and 2 are neighbours
                 if first > 0 {
-                    bits.publish(0, first - 1, first - 1);
+                    bits.publish(at - 1, at - 1);
                 }
-                bits.publish(0, first, first + len - 1);
+                bits.publish(at, at + len - 1);
                 if first + len < 256 {
-                    bits.publish(0, first + len, 255);
+                    bits.publish(at + len, 511);
                 }
-                assert_eq!(bits.published_len(0, first), Some(len), "{first}+{len}");
+                bits.publish(512, 512);
+                assert_eq!(bits.published_len(at), Some(len as usize), "{first}+{len}");
                 if len > 1 {
-                    assert_eq!(bits.published_len(0, first + 1), None, "{first}+{len}");
+                    assert_eq!(bits.published_len(at + 1), None, "{first}+{len}");
                 }
             }
         }
-        // A start without any end bit after it (never published like that) is None,
-        // not a scan past the slab.
-        bits.bits::<0>(0, 7).fetch_or(1 << 60, Ordering::Release);
-        assert_eq!(bits.published_len(0, 7 * 64 + 60), None);
     }
 }
