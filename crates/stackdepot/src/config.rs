@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::handle::{HandleLayout, WORD};
 use crate::index::Table;
-use crate::slab::HEADER_WORDS;
+use crate::region::FIRST_WORD;
 
 /// How a [`StackDepot`](crate::StackDepot) is sized.
 ///
@@ -28,7 +28,7 @@ pub struct Config {
     /// Longest trace stored; a longer one keeps its innermost `max_frames` frames
     /// and is counted in [`Stats::truncated`](crate::Stats::truncated). Default 64.
     pub max_frames: usize,
-    /// Upper bound on the bytes the depot maps (slabs, index tables, directory,
+    /// Upper bound on the bytes the depot maps (slabs, index tables, record bits,
     /// reserve). `None`: bounded only by what a handle can address.
     pub memory_cap: Option<usize>,
     /// Slabs kept mapped ahead of need for [`Alloc::NoWait`](crate::Alloc::NoWait) callers. Default 4.
@@ -56,11 +56,6 @@ impl Config {
     pub const DEFAULT_MAX_FRAMES: usize = 64;
     /// Largest accepted `reserve_slabs`.
     pub const MAX_RESERVE_SLABS: usize = 1024;
-    /// Slabs the reserve may hold beyond [`reserve_slabs`](Self::reserve_slabs):
-    /// a slab taken by a save that then lost the race to open the next slab goes
-    /// back to the reserve (slabs are carved from arenas and never unmapped one by
-    /// one), so the reserve can briefly hold up to this many extra.
-    pub const RESERVE_SLACK: usize = 8;
     /// Largest accepted `index_shards`.
     pub const MAX_INDEX_SHARDS: usize = 256;
 
@@ -149,7 +144,7 @@ impl Config {
             },
         )?;
         let slab_words = self.slab_size / WORD;
-        let max_record_words = slab_words - HEADER_WORDS;
+        let max_record_words = slab_words - FIRST_WORD;
         if self.max_frames == 0 || self.max_frames > max_record_words {
             return Err(ConfigError::MaxFrames {
                 max_frames: self.max_frames,
@@ -178,24 +173,21 @@ impl Config {
     }
 
     /// The smallest [`memory_cap`](Self::memory_cap) this config can start with:
-    /// the first pages of the slab directory and of the record bits, every shard's
-    /// first index table, and the reserve plus one slab to store a trace in (each
-    /// slab with its directory entry and record bits).
+    /// the first page of the record bits, every shard's first index table, and the
+    /// reserve plus one slab to store a trace in (each slab with its record bits).
     pub fn min_memory_cap(&self) -> usize {
         let table = Table::bytes_for(self.initial_index_slots.trailing_zeros());
         let tables = self.index_shards.saturating_mul(table);
         let slabs = self
             .slab_charge()
             .saturating_mul(self.reserve_slabs.saturating_add(1));
-        (2 * page_size())
-            .saturating_add(tables)
-            .saturating_add(slabs)
+        page_size().saturating_add(tables).saturating_add(slabs)
     }
 
-    /// Bytes one slab counts against the cap: the slab, its directory entry and its
-    /// record bits (two bits per word).
+    /// Bytes one slab counts against the cap: the slab and its record bits (two bits
+    /// per word).
     pub(crate) fn slab_charge(&self) -> usize {
-        self.slab_size + 8 + crate::record_bits::bytes_per_slab(self.slab_size / WORD)
+        self.slab_size + crate::record_bits::bytes_per_slab(self.slab_size / WORD)
     }
 }
 
@@ -304,7 +296,12 @@ impl fmt::Display for ConfigError {
                     "memory cap {cap} bytes is below the {min} bytes this config needs to start"
                 )
             }
-            ConfigError::Map(kind) => write!(f, "mapping the depot's directory failed: {kind}"),
+            ConfigError::Map(kind) => {
+                write!(
+                    f,
+                    "mapping the depot's slab region or tables failed: {kind}"
+                )
+            }
         }
     }
 }

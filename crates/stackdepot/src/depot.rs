@@ -41,17 +41,14 @@
 
 use core::hash::{BuildHasher, Hasher};
 
-use crate::arena::Arenas;
 use crate::budget::Budget;
 use crate::config::page_size;
 use crate::counters::{Counters, Outcome, Tally};
-use crate::directory::Directory;
 use crate::handle::WORD;
 use crate::index::{Insert, Shard};
 use crate::record_bits::RecordBits;
-use crate::reserve::Reserve;
-use crate::slab::{HEADER_WORDS, Slab};
-use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crate::region::{FIRST_WORD, SlabRegion};
+use crate::sync::{AtomicU64, Ordering};
 use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats};
 
 /// Spins a no-wait save spends waiting for a shard lock before it reports
@@ -67,24 +64,15 @@ const NO_WAIT_SPINS: u32 = 1 << 10;
 pub struct StackDepot {
     config: Config,
     layout: HandleLayout,
-    /// `layout`'s masks, precomputed for the fetch path.
-    body_mask: u32,
-    offset_bits: u32,
-    offset_mask: u32,
-    /// Slabs this depot may install: what a handle addresses, or fewer under a cap.
-    max_slabs: usize,
     slab_words: usize,
     shard_mask: usize,
     /// Low bits of an index key that hold the frame count (enough for `max_frames`).
     len_bits: u32,
-    directory: Directory,
+    region: SlabRegion,
     record_bits: RecordBits,
-    /// `(open slab index + 1) << 32 | next free word`; 0 in the high half: no slab yet.
+    /// `(open slab index + 1) << 32 | next free word`; 0 in the high half: no slab
+    /// opened yet. The high half is also the number of slabs opened.
     cursor: AtomicU64,
-    /// Slabs installed in the directory.
-    slabs: AtomicUsize,
-    reserve: Reserve,
-    arenas: Arenas,
     shards: Box<[Shard]>,
     budget: Budget,
     counters: Counters,
@@ -121,45 +109,39 @@ impl StackDepot {
             SaveError::MapFailed(kind) => ConfigError::Map(kind),
             _ => ConfigError::MemoryCap { cap, min },
         };
-        // Both cover every slab a handle can name (address space; only pages of
-        // installed slabs are touched), so a fetch needs no bounds check on them.
-        let directory =
-            Directory::new(layout.max_slabs()).map_err(|e| ConfigError::Map(e.kind()))?;
+        let region = SlabRegion::new(
+            max_slabs,
+            config.slab_size,
+            config.slab_charge(),
+            config.reserve_slabs,
+            config.huge_pages,
+        )
+        .map_err(|e| ConfigError::Map(e.kind()))?;
+        // Covers every body a handle can name (address space; only pages of
+        // populated slabs are touched), so a fetch needs no bounds check.
         let record_bits = RecordBits::new(layout.caller_shift(), layout.offset_bits)
             .map_err(|e| ConfigError::Map(e.kind()))?;
-        // The first page of the directory and of the record bits; each slab charges
-        // its own entry and bits (`Config::slab_charge`).
-        budget.charge(2 * page_size()).map_err(map_err)?;
+        // The first page of the record bits; each slab charges its own bits
+        // (`Config::slab_charge`).
+        budget.charge(page_size()).map_err(map_err)?;
         let shards = (0..config.index_shards)
             .map(|_| Shard::new(config.initial_index_slots, len_bits, &budget))
             .collect::<Result<Box<[Shard]>, SaveError>>()
             .map_err(map_err)?;
         let depot = StackDepot {
             layout,
-            body_mask: layout.body_mask(),
-            offset_bits: layout.offset_bits,
-            offset_mask: layout.offset_mask(),
-            max_slabs,
             slab_words,
             shard_mask: config.index_shards - 1,
             len_bits,
-            directory,
+            region,
             record_bits,
             cursor: AtomicU64::new(0),
-            slabs: AtomicUsize::new(0),
-            reserve: Reserve::new(config.reserve_slabs),
-            arenas: Arenas::new(
-                config.slab_size,
-                config.slab_charge(),
-                config.reserve_slabs + 1,
-                config.huge_pages,
-            ),
             shards,
             budget,
             counters: Counters::new(),
             config,
         };
-        depot.refill_reserve().map_err(map_err)?;
+        depot.fill_reserve().map_err(map_err)?;
         Ok(depot)
     }
 
@@ -224,16 +206,14 @@ impl StackDepot {
     /// saved; never undefined behaviour, never a panic.
     #[inline]
     pub fn fetch(&self, handle: Handle) -> Option<&[usize]> {
-        // The record bits are indexed by body (slab index and offset together); the
-        // reserved words at a slab's start never get a start bit.
-        let body = handle.to_raw() & self.body_mask;
-        let len = self.record_bits.published_len(body)?;
-        let slab = self.directory.get((body >> self.offset_bits) as usize)?;
+        // The record bits and the region are both indexed by the body (slab index and
+        // offset read together as one number).
+        let (body, len) = self.record_bits.published(handle.to_raw())?;
         // SAFETY: the Acquire load of the start bit synchronised with its Release
-        // publication, which followed the slab's installation, the complete write of
+        // publication, which followed the slab's population, the complete write of
         // the record and its end bit (protocol 1, 3, 5); published records are
-        // immutable and their slab lives as long as `self`.
-        Some(unsafe { slab.record((body & self.offset_mask) as usize, len) })
+        // immutable and the region lives as long as `self`.
+        Some(unsafe { self.region.record(body, len) })
     }
 
     /// Maps slabs until the no-wait reserve is full and pre-maps the next index
@@ -245,7 +225,7 @@ impl StackDepot {
     /// # Errors
     /// [`SaveError::CapReached`] or [`SaveError::MapFailed`]; what was mapped stays.
     pub fn refill(&self) -> Result<(), SaveError> {
-        self.refill_reserve()?;
+        self.fill_reserve()?;
         for shard in self.shards.iter() {
             shard.ensure_spare(&self.budget)?;
         }
@@ -280,7 +260,6 @@ impl StackDepot {
     pub fn stats(&self) -> Stats {
         let c = &self.counters;
         let slab_size = self.config.slab_size as u64;
-        let slabs = self.slabs.load(Ordering::Relaxed) as u64;
         let (mut traces, mut slots, mut index, mut spare, mut retired) =
             (0u64, 0u64, 0u64, 0u64, 0u64);
         let (mut longest, mut probes) = (0u64, 0u64);
@@ -294,17 +273,18 @@ impl StackDepot {
             probes += f.total_probe as u64;
         }
         let cursor = self.cursor.load(Ordering::Relaxed);
-        let free_tail = if cursor >> 32 == 0 {
+        let slabs = cursor >> 32;
+        let free_tail = if slabs == 0 {
             0
         } else {
             (self.slab_words.saturating_sub(cursor as u32 as usize) * WORD) as u64
         };
-        // Directory and start bits, as charged to the cap: their first pages, plus each
-        // installed slab's entry and bits (resident pages are within a page of this).
-        let metadata = 2 * page_size() as u64
-            + slabs * (self.config.slab_charge() - self.config.slab_size) as u64;
-        let unused_slabs = (self.reserve.len() + self.arenas.uncarved()) as u64;
-        let reserve = unused_slabs * self.config.slab_charge() as u64 + spare;
+        let ahead = (self.region.populated() as u64).saturating_sub(slabs);
+        let bits_per_slab = (self.config.slab_charge() - self.config.slab_size) as u64;
+        // Record bits, as charged to the cap: their first page, plus each populated
+        // slab's bits (resident pages are within a page of this).
+        let metadata = page_size() as u64 + slabs * bits_per_slab;
+        let reserve = ahead * self.config.slab_charge() as u64 + spare;
         let slab_bytes = slabs * slab_size;
         let hits = c.sum_outcome(Outcome::Hit);
         let lost = c.sum_outcome(Outcome::LostRace);
@@ -329,7 +309,7 @@ impl StackDepot {
             bytes_index_retired: retired,
             bytes_wasted: c.sum_tally(Tally::WastedBytes),
             slabs,
-            reserve_slabs: self.reserve.len() as u64,
+            reserve_slabs: ahead,
             index_slots: slots,
             index_longest_probe: longest,
             index_probe_total: probes,
@@ -348,7 +328,7 @@ impl StackDepot {
 
     #[inline]
     fn handle(&self, body: u32) -> Handle {
-        // Bodies are never 0: a record's word offset is at least `HEADER_WORDS`.
+        // Bodies are never 0: a record's word offset is at least `FIRST_WORD`.
         Handle::from_raw(body).unwrap_or_else(|| unreachable!("record bodies are non-zero"))
     }
 
@@ -364,16 +344,12 @@ impl StackDepot {
     /// has `frames.len()` frames), holds exactly `frames`.
     #[inline]
     fn indexed_equals(&self, body: u32, frames: &[usize]) -> bool {
-        let (slab_index, word) = self.layout.unpack(body);
-        match self.directory.get(slab_index) {
-            // SAFETY: `body` came from an index slot loaded with Acquire (or under the
-            // shard lock), which synchronised with its Release store after the record
-            // was written (protocol 3, 4); the slot's key holds the record's exact
-            // frame count (`index_key`, `len <= max_frames < 2^len_bits`), which equals
-            // `frames.len()` because the caller matched it.
-            Some(slab) => (unsafe { slab.record(word, frames.len()) }) == frames,
-            None => false,
-        }
+        // SAFETY: `body` came from an index slot loaded with Acquire (or under the
+        // shard lock), which synchronised with its Release store after the record was
+        // written (protocol 3, 4); the slot's key holds the record's exact frame count
+        // (`index_key`, `len <= max_frames < 2^len_bits`), which equals `frames.len()`
+        // because the caller matched it.
+        (unsafe { self.region.record(body, frames.len()) }) == frames
     }
 
     fn fail(&self, e: SaveError) -> SaveError {
@@ -399,13 +375,10 @@ impl StackDepot {
     ) -> Result<Handle, SaveError> {
         let need = frames.len();
         let (slab_index, word) = self.alloc_record(need, alloc).map_err(|e| self.fail(e))?;
-        let Some(slab) = self.directory.get(slab_index) else {
-            unreachable!("the bump cursor only names installed slabs")
-        };
-        // SAFETY: `alloc_record` gave this thread `[word, word + need)` of an installed
-        // slab alone; `need <= slab_words - HEADER_WORDS` (max_frames was validated).
-        unsafe { slab.write_record(word, frames) };
         let body = self.layout.pack(slab_index, word);
+        // SAFETY: `alloc_record` gave this thread `[word, word + need)` of a populated
+        // slab alone; `need <= slab_words - FIRST_WORD` (max_frames was validated).
+        unsafe { self.region.write_record(body, frames) };
         loop {
             let guard = match alloc {
                 Alloc::MayAlloc => shard.lock(),
@@ -497,23 +470,24 @@ impl StackDepot {
                 continue;
             }
             // The open slab (if any) is too full: open slab number `open`.
-            if open >= self.max_slabs {
+            if open >= self.region.slabs() {
                 return Err(if open < self.layout.max_slabs() {
                     SaveError::CapReached
                 } else {
                     SaveError::HandleSpaceExhausted
                 });
             }
-            if self.directory.get(open).is_none() {
-                let slab = self.take_slab(alloc)?;
-                match self.directory.install(open, slab) {
-                    Ok(()) => {
-                        self.slabs.fetch_add(1, Ordering::Relaxed);
+            if open >= self.region.populated() {
+                match alloc {
+                    Alloc::NoWait => return Err(SaveError::NoReserve),
+                    Alloc::MayAlloc => {
+                        let want = open + 1 + self.config.reserve_slabs;
+                        self.region.grow(open + 1, want, &self.budget)?;
+                        continue;
                     }
-                    Err(_) => self.give_back(slab),
                 }
             }
-            let next = ((open as u64 + 1) << 32) | (HEADER_WORDS + need) as u64;
+            let next = ((open as u64 + 1) << 32) | (FIRST_WORD + need) as u64;
             if self
                 .cursor
                 .compare_exchange(cursor, next, Ordering::AcqRel, Ordering::Acquire)
@@ -523,54 +497,31 @@ impl StackDepot {
                     self.counters
                         .tally(Tally::WastedBytes, ((self.slab_words - free) * WORD) as u64);
                 }
-                return Ok((open, HEADER_WORDS));
+                return Ok((open, FIRST_WORD));
             }
         }
     }
 
-    /// A slab for the bump cursor. `MayAlloc`: carved from an arena (mapping one if
-    /// needed), else from the reserve. `NoWait`: from the reserve, else carved only
-    /// if an arena has room and nobody holds the carver.
-    fn take_slab(&self, alloc: Alloc) -> Result<Slab, SaveError> {
-        match alloc {
-            Alloc::MayAlloc => match self.arenas.take(&self.budget) {
-                Ok(p) => Ok(Slab(p)),
-                Err(e) => self.reserve.pop().map(Slab).ok_or(e),
-            },
-            Alloc::NoWait => self
-                .reserve
-                .pop()
-                .or_else(|| self.arenas.try_take())
-                .map(Slab)
-                .ok_or(SaveError::NoReserve),
-        }
+    /// Slabs opened so far.
+    fn opened(&self) -> usize {
+        (self.cursor.load(Ordering::Relaxed) >> 32) as usize
     }
 
-    /// Keeps an unused slab (a lost install race) in the reserve; if even its slack
-    /// is full, the slab stays mapped, unused, until the depot is dropped (counted
-    /// as waste).
-    fn give_back(&self, slab: Slab) {
-        if self.reserve.push(slab.0).is_err() {
-            self.counters
-                .tally(Tally::WastedBytes, self.config.slab_size as u64);
+    /// Populates slabs until [`Config::reserve_slabs`] are ready beyond the open one.
+    fn fill_reserve(&self) -> Result<(), SaveError> {
+        // The reserve: slabs populated and not yet opened.
+        let want = (self.opened() + self.config.reserve_slabs).min(self.region.slabs());
+        if self.region.populated() >= want {
+            return Ok(());
         }
-    }
-
-    fn refill_reserve(&self) -> Result<(), SaveError> {
-        while self.reserve.len() < self.reserve.target() {
-            let slab = Slab(self.arenas.take(&self.budget)?);
-            self.give_back(slab);
-        }
-        Ok(())
+        self.region.grow(want, want, &self.budget)
     }
 
     /// After a `MayAlloc` insert: keep the reserve full and the shard's next table
     /// mapped, so that later no-wait saves find room. Failures here are not the
     /// save's failures; they show up when a save actually needs the memory.
     fn top_up(&self, shard: &Shard) {
-        if self.reserve.len() < self.reserve.target() {
-            let _ = self.refill_reserve();
-        }
+        let _ = self.fill_reserve();
         if shard.wants_spare() {
             let _ = shard.ensure_spare(&self.budget);
         }
@@ -755,6 +706,22 @@ mod tests {
             );
         }
         assert_eq!(depot.stats().traces, n as u64);
+    }
+
+    /// Records longer than 64 frames end beyond the fetch's two-word window and
+    /// take the slow path; lengths on both sides of it fetch exactly.
+    #[test]
+    fn traces_longer_than_the_bit_window_fetch_exactly() {
+        let depot = StackDepot::with_config(Config::default().max_frames(300)).unwrap();
+        let lens: Vec<usize> = (1..=300).step_by(if cfg!(miri) { 61 } else { 7 }).collect();
+        let handles: Vec<_> = lens
+            .iter()
+            .map(|&n| depot.save(&trace(n, n)).unwrap())
+            .collect();
+        for (&n, &h) in lens.iter().zip(&handles) {
+            assert_eq!(depot.fetch(h), Some(&trace(n, n)[..]), "{n} frames");
+            assert_eq!(depot.save(&trace(n, n)), Ok(h), "{n} frames dedup");
+        }
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl HandleLayout {
     }
 
     /// Splits a raw handle into (slab index, word offset), ignoring caller bits.
-    #[inline]
+    #[cfg(test)]
     pub(crate) const fn unpack(&self, raw: u32) -> (usize, usize) {
         let body = raw & self.body_mask();
         (

@@ -52,7 +52,7 @@ impl Table {
     fn map(log2: u32, budget: &Budget) -> Result<Table, SaveError> {
         let bytes = Self::bytes_for(log2);
         budget.charge(bytes)?;
-        match mapping::map_zeroed(bytes, mapping::Backing::Lazy) {
+        match mapping::map_zeroed(bytes) {
             Ok(base) => {
                 // SAFETY: fresh private mapping of `bytes >= HEADER_BYTES`; the log2
                 // field is inside the header and 8-aligned.

@@ -66,7 +66,7 @@
 //!
 //! | what | limit |
 //! |---|---|
-//! | frames per trace | 64 ([`Config::max_frames`], up to what fits a slab: 2045 at 16 KiB); longer traces keep the innermost frames, counted |
+//! | frames per trace | 64 ([`Config::max_frames`], up to what fits a slab: 2047 at 16 KiB); longer traces keep the innermost frames, counted |
 //! | slabs / bytes a handle can address | 65 536 / 1 GiB (larger slabs or fewer caller bits address more) |
 //! | traces | about 5.3 M at 24 frames, 6.1 M at 21 (bytes / (8 × frames)) |
 //! | caller bits | 5 (0..=8) |
@@ -113,19 +113,16 @@ compile_error!(
     "stackdepot supports 64-bit targets only (frames and headers are stored as 64-bit words)"
 );
 
-mod arena;
 mod budget;
 mod config;
 mod counters;
 mod depot;
-mod directory;
 mod error;
 mod handle;
 mod index;
 mod mapping;
 mod record_bits;
-mod reserve;
-mod slab;
+mod region;
 mod spin_lock;
 mod stats;
 mod sync;

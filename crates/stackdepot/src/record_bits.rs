@@ -63,7 +63,7 @@ impl RecordBits {
         debug_assert!((6..32).contains(&offset_bits) && offset_bits < body_bits && body_bits <= 32);
         let bodies = 1u64 << body_bits;
         // One (start, end) pair per 64 words, plus one pair of padding so that the
-        // word after the last pair can always be loaded (see `published_len`).
+        // word after the last pair can always be loaded (see `published`).
         let pairs = (bodies / 64) as usize + 1;
         let bytes = (pairs * 16).next_multiple_of(page_size());
         let mut map = MmapMut::map_anon(bytes)?;
@@ -101,19 +101,18 @@ impl RecordBits {
             .fetch_or(1 << (first % 64), Ordering::Release);
     }
 
-    /// The frame count of the published record whose first frame is body `first`,
-    /// or `None` if no published record starts there (`Acquire`: a `Some`
-    /// synchronises with [`publish`](Self::publish), so the record's words may be
-    /// read).
+    /// The handle body of `raw` (its caller bits masked off) and the frame count of
+    /// the published record whose first frame that body names, or `None` if no
+    /// published record starts there (`Acquire`: a `Some` synchronises with
+    /// [`publish`](Self::publish), so the record's words may be read).
     ///
-    /// Records of up to 64 frames end within the two end words loaded here —
-    /// without a data-dependent branch: a loop would mispredict on the ~40 % of
-    /// records that cross a bitmap word. Longer ones continue word by word.
+    /// A record of up to 64 frames ends within the 64 bits from its first word on,
+    /// which one double-width shift of two end words yields — no data-dependent
+    /// branch (a loop would mispredict on the ~40 % of records that cross a bitmap
+    /// word) and no header. Longer ones continue word by word.
     #[inline]
-    pub(crate) fn published_len(&self, first: u32) -> Option<usize> {
-        // Callers pass masked handle bodies; masking again (instead of a compare)
-        // keeps the index in bounds whatever they pass.
-        let first = first & self.max_body;
+    pub(crate) fn published(&self, raw: u32) -> Option<(u32, usize)> {
+        let first = raw & self.max_body;
         let pair = first as usize / 64;
         let start = self.bits::<0>(pair).load(Ordering::Acquire);
         if start & (1 << (first % 64)) == 0 {
@@ -125,20 +124,27 @@ impl RecordBits {
         // so its end bit is then in `low`.
         let low = self.bits::<1>(pair).load(Ordering::Relaxed);
         let high = self.bits::<1>(pair + 1).load(Ordering::Relaxed);
-        let window = ((u128::from(high) << 64) | u128::from(low)) >> (first % 64);
+        // End bits of words first … first + 63.
+        let window = (((u128::from(high) << 64) | u128::from(low)) >> (first % 64)) as u64;
         if window != 0 {
-            return Some(window.trailing_zeros() as usize + 1);
+            return Some((first, window.trailing_zeros() as usize + 1));
         }
-        self.len_beyond_window(first, pair + 2)
+        self.len_beyond_window(first, pair + 1)
+            .map(|len| (first, len))
     }
 
-    /// The slow tail of [`published_len`](Self::published_len): end bits from pair
-    /// `pair` to the end of `first`'s slab.
+    /// The slow tail of [`published`](Self::published), for records of more than 64
+    /// frames: end bits from pair `pair` on (bits below `first + 64` masked off, they
+    /// were in the window) to the end of `first`'s slab.
     #[cold]
     fn len_beyond_window(&self, first: u32, mut pair: usize) -> Option<usize> {
         let last_pair = (first | self.offset_mask) as usize / 64;
+        let seen = first as usize + 64;
         while pair <= last_pair {
-            let ends = self.bits::<1>(pair).load(Ordering::Relaxed);
+            let mut ends = self.bits::<1>(pair).load(Ordering::Relaxed);
+            if pair * 64 < seen {
+                ends &= !0u64 << (seen - pair * 64);
+            }
             if ends != 0 {
                 return Some(pair * 64 + ends.trailing_zeros() as usize + 1 - first as usize);
             }
@@ -152,6 +158,13 @@ impl RecordBits {
 mod tests {
     use super::*;
 
+    fn len_at(bits: &RecordBits, body: u32) -> Option<usize> {
+        bits.published(body).map(|(b, len)| {
+            assert_eq!(b, body & bits.max_body);
+            len
+        })
+    }
+
     /// Bits for 4 slabs of 256 words (offset 8 bits, body 10 bits).
     fn small() -> RecordBits {
         RecordBits::new(10, 8).unwrap()
@@ -163,24 +176,26 @@ mod tests {
         // Records in slab 1 (bodies 256..512): [259..=259], [260..=326] (crosses a
         // bitmap word), [383..=384], and one ending on the slab's last word.
         for (first, last) in [(259, 259), (260, 326), (383, 384), (500, 511)] {
-            assert_eq!(bits.published_len(first), None);
+            assert_eq!(len_at(&bits, first), None);
             bits.publish(first, last);
         }
-        assert_eq!(bits.published_len(259), Some(1));
-        assert_eq!(bits.published_len(260), Some(67));
-        assert_eq!(bits.published_len(383), Some(2));
-        assert_eq!(bits.published_len(500), Some(12));
+        assert_eq!(len_at(&bits, 259), Some(1));
+        assert_eq!(len_at(&bits, 260), Some(67));
+        assert_eq!(len_at(&bits, 383), Some(2));
+        assert_eq!(len_at(&bits, 500), Some(12));
         // Not a start: inside a record, an end, another slab, out of range.
-        for w in [261, 326, 4, 1023, 1024, u32::MAX] {
-            assert_eq!(bits.published_len(w), None, "body {w}");
+        for w in [261, 326, 4, 1023] {
+            assert_eq!(len_at(&bits, w), None, "body {w}");
         }
+        // Caller bits above the body are ignored: 1024 + 259 names body 259.
+        assert_eq!(bits.published(1024 + 259), Some((259, 1)));
         // A start without any end bit after it in its slab (never published like
         // that) is None, not a scan into the next slab, which has end bits.
         bits.bits::<0>(2).fetch_or(1 << 60, Ordering::Release);
-        assert_eq!(bits.published_len(2 * 64 + 60), None);
+        assert_eq!(len_at(&bits, 2 * 64 + 60), None);
         // The last pair of the address space reads the padding pair.
         bits.publish(1020, 1023);
-        assert_eq!(bits.published_len(1020), Some(4));
+        assert_eq!(len_at(&bits, 1020), Some(4));
     }
 
     #[test]
@@ -188,7 +203,7 @@ mod tests {
         // (Miri: a sample; every combination maps a bitmap, which is slow there.)
         let step = if cfg!(miri) { 37 } else { 1 };
         for first in (0..256).step_by(step) {
-            for len in (1..=(256 - first).min(70)).step_by(step) {
+            for len in (1..=(256 - first).min(140)).step_by(step) {
                 let bits = small();
                 let (first, len) = (first as u32, len as u32);
                 let at = 256 + first; // slab 1, so slabs 0 and 2 are neighbours
@@ -200,9 +215,9 @@ mod tests {
                     bits.publish(at + len, 511);
                 }
                 bits.publish(512, 512);
-                assert_eq!(bits.published_len(at), Some(len as usize), "{first}+{len}");
+                assert_eq!(len_at(&bits, at), Some(len as usize), "{first}+{len}");
                 if len > 1 {
-                    assert_eq!(bits.published_len(at + 1), None, "{first}+{len}");
+                    assert_eq!(len_at(&bits, at + 1), None, "{first}+{len}");
                 }
             }
         }

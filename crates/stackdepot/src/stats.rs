@@ -14,30 +14,31 @@ pub struct Stats {
     pub traces: u64,
     /// Frames in those traces.
     pub frames: u64,
-    /// Every byte the depot has mapped and still holds resident: slabs in use,
-    /// the reserve, the not yet used rest of the newest slab arena, live and spare
-    /// index tables, the touched part of the slab directory.
+    /// Every byte the depot has populated and still holds resident: slabs in use,
+    /// the reserve (populated slabs beyond the open one), live and spare index
+    /// tables, the record bits of populated slabs.
     pub bytes_mapped: u64,
     /// What the stored traces cost: records, their slabs' reserved words and unusable tails,
     /// the live index tables and the touched directory. Excludes the reserve, spare
     /// tables and the free end of the open slab.
     pub bytes_used: u64,
-    /// Bytes mapped ahead of need, which no-wait saves can use: the reserve's slabs,
-    /// the slabs of the newest arena not yet handed out, and spare index tables.
+    /// Bytes populated ahead of need, which no-wait saves can use: slabs beyond the
+    /// open one (with their record bits) and spare index tables.
     pub bytes_in_reserve: u64,
     /// Bytes of the live dedup-index tables (included in `bytes_used`).
     pub bytes_index: u64,
     /// Address space of replaced index tables: kept mapped so lock-free readers
     /// never fault, but returned to the OS (`MADV_DONTNEED`), so not resident.
     pub bytes_index_retired: u64,
-    /// Bytes lost inside slabs: tails too short for the next record, copies
-    /// written by the loser of a race to save the same new trace, and (rarely) a
-    /// slab that lost a race to be installed when the reserve had no slot for it.
+    /// Bytes lost inside slabs: tails too short for the next record, and copies
+    /// written by the loser of a race to save the same new trace.
     pub bytes_wasted: u64,
     /// Slabs in use.
     pub slabs: u64,
-    /// Slabs in the no-wait reserve: [`Config::reserve_slabs`](crate::Config::reserve_slabs)
-    /// after a refill, at most [`Config::RESERVE_SLACK`](crate::Config::RESERVE_SLACK) more.
+    /// Slabs populated beyond the open one: the no-wait reserve. At least
+    /// [`Config::reserve_slabs`](crate::Config::reserve_slabs) after a refill (when
+    /// the cap allows), more when the last growth step was larger (steps double up to
+    /// 2 MiB).
     pub reserve_slabs: u64,
     /// Slots in the live index tables (the kernel's "hash buckets").
     pub index_slots: u64,

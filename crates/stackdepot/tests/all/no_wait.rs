@@ -124,9 +124,9 @@ fn no_wait_runs_dry_then_recovers_after_refill() {
         }
         depot.refill().expect("refill without a cap");
         let stats = depot.stats();
-        assert_eq!(
-            stats.reserve_slabs,
-            depot.config().reserve_slabs as u64,
+        // At least the configured reserve; a growth step may populate more.
+        assert!(
+            stats.reserve_slabs >= depot.config().reserve_slabs as u64,
             "refill must top the reserve up\n{stats}"
         );
         assert_stats_relations(&stats, depot.config());
