@@ -39,7 +39,7 @@ pub struct Config {
     pub index_shards: usize,
     /// Slots of each shard's first index table (a power of two, at least 8). Default 256 (one page).
     pub initial_index_slots: usize,
-    /// Ask the OS for transparent huge pages for slab arenas of 2 MiB (see the
+    /// Ask the OS for transparent huge pages for the slab region's whole 2 MiB chunks (see the
     /// [`implementation`](crate::implementation) notes): fewer page faults when the
     /// depot grows and far fewer TLB misses on random fetches and hits in a large
     /// depot. A hint: where THP is off or unavailable, 4 KiB pages are used.

@@ -5,12 +5,12 @@
 //! Everything a reader can reach is written once and never changed, so the
 //! protocol is publication only; nothing is ever freed while the depot lives.
 //!
-//! 1. **Slab install.** A slab is carved from an arena mapped (zeroed by the OS) by a
-//!    thread that may map, possibly long before use (the carver's mutex orders the
-//!    carving); it may travel through the reserve (`Release` push / `Acquire` pop)
-//!    and is installed in the directory by a CAS from null (`AcqRel`). The bump cursor, which names
-//!    the open slab, moves to it by a CAS (`AcqRel`) only after the install, so
-//!    whoever allocates from a slab has observed its installation.
+//! 1. **Slab population.** Slabs live at fixed places in one reserved region; a
+//!    thread that may map has the OS back the next few (zeroed), possibly long
+//!    before use, then publishes the new count with a `Release` store. The bump
+//!    cursor, which names the open slab, moves to slab `n` by a CAS (`AcqRel`) only
+//!    after an `Acquire` load of that count showed `n` populated, so whoever
+//!    allocates from a slab has observed its population.
 //! 2. **Record write.** The bump allocator hands a word range to exactly one thread,
 //!    which writes the frames with plain stores. No one else can name that
 //!    range until step 3.
@@ -23,10 +23,10 @@
 //!    count) names a record of that length whose writes happen-before that load
 //!    (3), so its frames can be compared with plain loads.
 //! 5. **Fetch** (lock-free, no read-modify-write): `Acquire` load of the record's
-//!    start bit (its address follows from the handle alone), then its end bits and
-//!    the directory entry; a set start bit means the slab was installed and the
-//!    record completely written before (1, 3), so the returned slice is immutable
-//!    for the depot's lifetime. A forged handle either names a published record or
+//!    start bit (its address follows from the handle alone), then its end bits; a
+//!    set start bit means the slab was populated and the record completely written
+//!    before (1, 3), so the returned slice — at an address the handle alone gives —
+//!    is immutable for the depot's lifetime. A forged handle either names a published record or
 //!    finds a clear bit and reads nothing else. A fetch never loads the record
 //!    itself: the caller's first read of a frame is the first touch of its line.
 //! 6. **Index growth**, under the shard lock: entries are copied into a table mapped
@@ -197,8 +197,8 @@ impl StackDepot {
 
     /// The frames saved under `handle`, or `None` for a handle this depot never
     /// returned. Lock-free, no allocation, no atomic read-modify-write: a few loads
-    /// of small, cache-resident metadata (the record's start and end bits, the
-    /// directory entry) and a slice into the slab — the record itself is not read
+    /// of small, cache-resident metadata (the record's start and end bits) and a
+    /// slice into the slab region — the record itself is not read
     /// until the caller reads it. The slice stays valid and unchanged for the
     /// depot's lifetime. Caller bits are ignored.
     ///

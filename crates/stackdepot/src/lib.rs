@@ -44,9 +44,10 @@
 //! # Concepts
 //!
 //! - **Slab**: a [`Config::slab_size`] piece of memory (16 KiB by default, the
-//!   kernel's 4-page pool), carved from an *arena* mapping of up to 2 MiB (one
-//!   transparent huge page when [`Config::huge_pages`] is on). Records — just the
-//!   frames — are bump-allocated in the open slab and never move. Beside the slabs,
+//!   kernel's 4-page pool) at a fixed place in one address-space reservation for
+//!   every slab a handle can name; the OS backs slabs a few at a time, then 2 MiB
+//!   at a time (one transparent huge page when [`Config::huge_pages`] is on).
+//!   Records — just the frames — are bump-allocated in the open slab and never move. Beside the slabs,
 //!   two bits per slab word say where a published record starts and ends: that is
 //!   what lets `fetch` reject a forged handle and learn a record's length without
 //!   loading the record.
@@ -57,8 +58,9 @@
 //!   (`hash key | handle`), doubling at 80 % load into a table mapped beforehand;
 //!   with no fixed bucket count, a lookup visits 1.2–2.6 slots on average from 10^3
 //!   to 10^7 traces (`cargo run --release -p stackdepot --example probe_lengths`).
-//! - **Reserve**: [`Config::reserve_slabs`] pre-mapped slabs (and each shard's next
-//!   table), refilled by `MayAlloc` saves and [`StackDepot::refill`].
+//! - **Reserve**: at least [`Config::reserve_slabs`] populated slabs beyond the open
+//!   one (and each shard's next table), refilled by `MayAlloc` saves and
+//!   [`StackDepot::refill`]; a no-wait save opens one with a CAS and nothing else.
 //!
 //! The [`implementation`] module has the full design with diagrams.
 //!
@@ -74,9 +76,8 @@
 //!
 //! # Safety and correctness
 //!
-//! Unsafe code is confined to the mappings (`mapping.rs`, `arena.rs`), slab records
-//! (`slab.rs`), record bits (`record_bits.rs`), index tables (`index.rs`) and the
-//! directory (`directory.rs`); every
+//! Unsafe code is confined to the slab region (`region.rs`), the record bits
+//! (`record_bits.rs`), index tables (`index.rs`, `mapping.rs`); every
 //! block carries a `// SAFETY:` argument and the memory-ordering protocol is written
 //! once at the top of `depot.rs`. It is checked by loom models of the protocol
 //! (`scripts/loom.sh`), threaded stress tests, a proptest model test against a
@@ -88,14 +89,14 @@
 //!
 //! A hit hashes the trace (foldhash), probes one shard (slots carry 25 hash bits and
 //! the frame count, so a record is read only on a likely match, and compared at
-//! once) and compares frames. A fetch reads the directory entry and the record's
-//! start and end bits — small, cached metadata — and returns the slice without
-//! touching the record. An insert copies the frames into the open slab, then
-//! publishes them under the shard's spin lock (a probe and three stores); slabs come
-//! from arenas mapped a few at a time, then 2 MiB at a time. Memory: 8 bytes per
-//! frame, the index (8 bytes per slot at 40–80 % load), the record bits (1/32 of the
-//! slabs) and the slabs' tails; on the RFC's 22 080 traces that is at most lockdep's
-//! packed array. The benches
+//! once) and compares frames. A fetch reads the record's start and end bits —
+//! small, cached metadata — and returns a slice whose address is the handle's body
+//! times eight past the region's base, without touching the record. An insert
+//! copies the frames into the open slab, then publishes them under the shard's spin
+//! lock (a probe and three stores); the OS backs slabs a few at a time, then 2 MiB
+//! at a time. Memory: 8 bytes per frame, the index (8 bytes per slot at 40–80 %
+//! load), the record bits (1/32 of the slabs) and the slabs' tails; on the RFC's
+//! 22 080 traces that is at most lockdep's packed array. The benches
 //! package compares the depot with a `Mutex<HashMap>` store, a DashMap store and
 //! lockdep's fixed array; see `docs/benchmarks.md`.
 //!

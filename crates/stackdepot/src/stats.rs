@@ -18,9 +18,9 @@ pub struct Stats {
     /// the reserve (populated slabs beyond the open one), live and spare index
     /// tables, the record bits of populated slabs.
     pub bytes_mapped: u64,
-    /// What the stored traces cost: records, their slabs' reserved words and unusable tails,
-    /// the live index tables and the touched directory. Excludes the reserve, spare
-    /// tables and the free end of the open slab.
+    /// What the stored traces cost: records, their slabs' first words and unusable
+    /// tails, the record bits of opened slabs, the live index tables. Excludes the
+    /// reserve, spare tables and the free end of the open slab.
     pub bytes_used: u64,
     /// Bytes populated ahead of need, which no-wait saves can use: slabs beyond the
     /// open one (with their record bits) and spare index tables.
