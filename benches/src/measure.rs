@@ -293,6 +293,31 @@ pub fn clean_median(samples: &[Sample]) -> (f64, usize) {
     (median(&mut ns), disturbed)
 }
 
+/// The scaling shown by paired per-run samples (one thread and all threads, run
+/// `r` at index `r` of both): the median of the one-thread / multi-thread ns
+/// ratios of the pairs in which neither sample was disturbed, or of all pairs if
+/// none is clean; `None` without a usable pair. The two of a pair are measured
+/// back to back, so load that comes and goes on a shared machine mostly cancels.
+pub fn paired_ratio(one: &[Sample], multi: &[Sample]) -> Option<f64> {
+    let pairs: Vec<(&Sample, &Sample)> =
+        one.iter().zip(multi).filter(|(_, m)| m.ns > 0.0).collect();
+    let clean: Vec<f64> = pairs
+        .iter()
+        .filter(|(o, m)| !o.disturbed() && !m.disturbed())
+        .map(|(o, m)| o.ns / m.ns)
+        .collect();
+    let mut ratios = if clean.is_empty() {
+        pairs.iter().map(|(o, m)| o.ns / m.ns).collect()
+    } else {
+        clean
+    };
+    if ratios.is_empty() {
+        None
+    } else {
+        Some(median(&mut ratios))
+    }
+}
+
 /// Times one call of `f`.
 pub fn time<R>(f: impl FnOnce() -> R) -> (Duration, R) {
     let t0 = Instant::now();
