@@ -5,8 +5,11 @@
 //! * [`measure`]: the timed loops, shared by the criterion bench (`benches/bench.rs`)
 //!   and the `depot-report` binary.
 //! * [`alloc_size`]: how the baselines' memory is estimated.
+//! * [`calibration`]: the machine's own 1- to N-thread scaling ceiling, measured
+//!   beside the stores so a store's limit can be told from the machine's.
 
 pub mod alloc_size;
+pub mod calibration;
 pub mod fixture;
 pub mod measure;
 pub mod report;

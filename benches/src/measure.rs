@@ -162,8 +162,8 @@ pub fn populate<S: TraceStore + ?Sized>(store: &S, traces: &TraceSet) -> Result<
 }
 
 /// Runs `work(thread_index)` on `threads` threads at once and returns the time
-/// from their common start (all released by one barrier) to the last one's end
-/// (a second barrier), which excludes thread start-up and tear-down.
+/// from the first one's start (all released by one barrier) to the last one's
+/// end, which excludes thread start-up and tear-down.
 pub fn run_concurrent<F>(threads: usize, work: F) -> Duration
 where
     F: Fn(usize) + Sync,
@@ -173,39 +173,52 @@ where
 
 /// [`run_concurrent`], also returning the largest share of the timed window any
 /// worker spent runnable but without a CPU (see [`run_delay`]; 0 where unknown).
+///
+/// The workers read the clock themselves, and the window is the earliest start to
+/// the latest end. A coordinating thread reading the clock after releasing them
+/// would need a CPU of its own, and with as many workers as CPUs it often gets one
+/// only when a worker finishes: its start time comes late, the window looks too
+/// short and the throughput too high (2-thread "scaling" of 3x to 2000x was seen on
+/// the 2-vCPU machine). Here the coordinating thread only sleeps in `join`.
+/// Each worker's run-queue delay is read before the barrier, so a worker that is
+/// woken but waits for a CPU before starting counts as disturbed.
 pub fn run_concurrent_sampled<F>(threads: usize, work: F) -> (Duration, f64)
 where
     F: Fn(usize) + Sync,
 {
-    let start = Barrier::new(threads + 1);
-    let end = Barrier::new(threads + 1);
-    std::thread::scope(|scope| {
+    let start = Barrier::new(threads.max(1));
+    let spans: Vec<(Instant, Instant, Duration)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
-                let (start, end, work) = (&start, &end, &work);
+                let (start, work) = (&start, &work);
                 scope.spawn(move || {
-                    start.wait();
                     let d0 = run_delay();
+                    start.wait();
+                    let t0 = Instant::now();
                     work(t);
+                    let t1 = Instant::now();
                     let waited = d0
                         .zip(run_delay())
                         .map_or(Duration::ZERO, |(a, b)| b.saturating_sub(a));
-                    end.wait();
-                    waited
+                    (t0, t1, waited)
                 })
             })
             .collect();
-        start.wait();
-        let t0 = Instant::now();
-        end.wait();
-        let elapsed = t0.elapsed();
-        let waited = workers
-            .into_iter()
-            .filter_map(|w| w.join().ok())
-            .max()
-            .unwrap_or(Duration::ZERO);
-        (elapsed, share(waited, elapsed))
-    })
+        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    let elapsed = window(&spans);
+    let waited = spans.iter().map(|s| s.2).max().unwrap_or(Duration::ZERO);
+    (elapsed, share(waited, elapsed))
+}
+
+/// From the earliest start to the latest end of some `(start, end, _)` spans; zero
+/// for none.
+fn window<T>(spans: &[(Instant, Instant, T)]) -> Duration {
+    let first = spans.iter().map(|s| s.0).min();
+    let last = spans.iter().map(|s| s.1).max();
+    first
+        .zip(last)
+        .map_or(Duration::ZERO, |(a, b)| b.saturating_duration_since(a))
 }
 
 /// Time this thread has spent runnable but waiting for a CPU, from Linux's
@@ -291,6 +304,31 @@ pub fn clean_median(samples: &[Sample]) -> (f64, usize) {
         ns = samples.iter().map(|s| s.ns).collect();
     }
     (median(&mut ns), disturbed)
+}
+
+/// The scaling shown by paired per-run samples (one thread and all threads, run
+/// `r` at index `r` of both): the median of the one-thread / multi-thread ns
+/// ratios of the pairs in which neither sample was disturbed, or of all pairs if
+/// none is clean; `None` without a usable pair. The two of a pair are measured
+/// back to back, so load that comes and goes on a shared machine mostly cancels.
+pub fn paired_ratio(one: &[Sample], multi: &[Sample]) -> Option<f64> {
+    let pairs: Vec<(&Sample, &Sample)> =
+        one.iter().zip(multi).filter(|(_, m)| m.ns > 0.0).collect();
+    let clean: Vec<f64> = pairs
+        .iter()
+        .filter(|(o, m)| !o.disturbed() && !m.disturbed())
+        .map(|(o, m)| o.ns / m.ns)
+        .collect();
+    let mut ratios = if clean.is_empty() {
+        pairs.iter().map(|(o, m)| o.ns / m.ns).collect()
+    } else {
+        clean
+    };
+    if ratios.is_empty() {
+        None
+    } else {
+        Some(median(&mut ratios))
+    }
 }
 
 /// Times one call of `f`.
@@ -410,6 +448,32 @@ mod tests {
             ran.fetch_add(t + 1, Ordering::Relaxed);
         });
         assert_eq!(ran.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn concurrent_window_covers_every_workers_own_span() {
+        // Each worker spins until its own clock says 20 ms have passed, on as many
+        // threads as there are CPUs (the case where a coordinating thread timing
+        // the window got a CPU only late and reported a shorter window).
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let spin = Duration::from_millis(20);
+        let elapsed = run_concurrent(threads, |_| {
+            let t0 = Instant::now();
+            while t0.elapsed() < spin {
+                std::hint::spin_loop();
+            }
+        });
+        assert!(elapsed >= spin, "{elapsed:?}");
+        // Earliest start to latest end, whichever threads they came from.
+        let t = Instant::now();
+        let ms = Duration::from_millis;
+        let spans = [
+            (t + ms(3), t + ms(10), ()),
+            (t, t + ms(5), ()),
+            (t + ms(1), t + ms(7), ()),
+        ];
+        assert_eq!(window(&spans), ms(10));
+        assert_eq!(window::<()>(&[]), Duration::ZERO);
     }
 
     #[test]

@@ -204,7 +204,7 @@ fn run(args: &Args) -> Result<(), String> {
 
     let mut goals = report::evaluate_goals(&sizes, Some(&small), Some(&validator));
     for f in &sdw1 {
-        goals.extend(report::store_goals(&f.file, &f.stores));
+        goals.extend(report::store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
     }
     let depot = Report {
         machine: env.machine.clone(),

@@ -138,7 +138,7 @@ fn run(args: &Args) -> Result<(), String> {
     machine.finish();
     let mut goals = report::evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
     for f in &sdw1 {
-        goals.extend(report::store_goals(&f.file, &f.stores));
+        goals.extend(report::store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
     }
     let report = Report {
         machine,

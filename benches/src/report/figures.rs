@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::measure::{Sample, clean_median, median};
+use crate::measure::{Sample, clean_median, paired_ratio};
 use crate::stores::{AnyStore, MutexHashMapStore};
 
 /// Medians for one store on one size, and ratios against the reference store
@@ -172,26 +172,6 @@ impl StoreFigures {
             self.fetch_read_scaling = r;
         }
         self
-    }
-}
-
-fn paired_ratio(one: &[Sample], multi: &[Sample]) -> Option<f64> {
-    let pairs: Vec<(&Sample, &Sample)> =
-        one.iter().zip(multi).filter(|(_, m)| m.ns > 0.0).collect();
-    let clean: Vec<f64> = pairs
-        .iter()
-        .filter(|(o, m)| !o.disturbed() && !m.disturbed())
-        .map(|(o, m)| o.ns / m.ns)
-        .collect();
-    let mut ratios = if clean.is_empty() {
-        pairs.iter().map(|(o, m)| o.ns / m.ns).collect()
-    } else {
-        clean
-    };
-    if ratios.is_empty() {
-        None
-    } else {
-        Some(median(&mut ratios))
     }
 }
 

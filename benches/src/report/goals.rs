@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{SizeReport, SmallDepotCost, StoreFigures, ValidatorReport};
+use crate::calibration::MachineCeiling;
 use crate::stores::StackDepotStore;
 
 /// Bytes a depot holding 2k traces may have mapped ("must not cost megabytes").
@@ -23,6 +24,10 @@ pub struct Goal {
     /// A figure shown beside the goals for context, with no bound: not a goal,
     /// not counted as met or missed.
     pub informational: bool,
+    /// For a scaling goal: how work that shares nothing scaled in the same runs,
+    /// shown beside the verdict so a machine limit can be told from the store's.
+    /// Context only: the verdict is against the goal's own bound.
+    pub ceiling: Option<MachineCeiling>,
 }
 
 fn at_most(what: String, bound: f64, measured: f64) -> Goal {
@@ -32,6 +37,7 @@ fn at_most(what: String, bound: f64, measured: f64) -> Goal {
         measured,
         met: measured <= bound,
         informational: false,
+        ceiling: None,
     }
 }
 
@@ -42,6 +48,7 @@ fn at_least(what: String, bound: f64, measured: f64) -> Goal {
         measured,
         met: measured >= bound,
         informational: false,
+        ceiling: None,
     }
 }
 
@@ -55,8 +62,12 @@ fn informational(what: String, measured: f64) -> Goal {
         measured,
         met: true,
         informational: true,
+        ceiling: None,
     }
 }
+
+/// 2-thread over 1-thread throughput the save-hit and fetch goals ask for.
+pub const SCALING_LIMIT: f64 = 1.8;
 
 /// Per-acquisition overhead of a validated mutex with a cached chain, in ns.
 pub const LOCK_OVERHEAD_LIMIT_NS: f64 = 50.0;
@@ -81,7 +92,7 @@ pub fn evaluate_goals(
         .find(|s| s.size == "kasan")
         .or_else(|| sizes.iter().max_by_key(|s| s.traces));
     if let Some(size) = size {
-        goals.extend(store_goals(&size.size, &size.stores));
+        goals.extend(store_goals(&size.size, &size.stores, size.ceiling.as_ref()));
     }
     if let Some(small) = small {
         goals.push(Goal {
@@ -90,6 +101,7 @@ pub fn evaluate_goals(
             measured: small.depot_bytes_mapped as f64,
             met: small.depot_bytes_mapped < SMALL_DEPOT_LIMIT,
             informational: false,
+            ceiling: None,
         });
     }
     if let Some(v) = validator {
@@ -122,15 +134,32 @@ pub fn evaluate_goals(
     goals
 }
 
+/// The machine ceilings the goals carry, one per label, in the goals' order: what
+/// the goals table explains beneath it.
+pub fn goal_ceilings(goals: &[Goal]) -> Vec<&MachineCeiling> {
+    let mut out: Vec<&MachineCeiling> = Vec::new();
+    for c in goals.iter().filter_map(|g| g.ceiling.as_ref()) {
+        if !out.iter().any(|o| o.label == c.label) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The per-store goals (ratios, scaling, bytes per frame) for the depot's entry in
-/// `stores`, labelled with `label` (a size or a file name).
+/// `stores`, labelled with `label` (a size or a file name). The scaling goals carry
+/// `ceiling`, the machine's ceiling measured in the same runs, as context.
 ///
 /// "fetch" is the fetch call alone, handle to slice
 /// ([`TraceStore::fetch_slice`](crate::TraceStore::fetch_slice)): the goal is about
 /// the call, and reading the frames afterwards is the caller's work, the same in
 /// every store. "fetch + read every frame" follows the fetch goals as an
 /// informational row, so the figure that includes the read is never left out.
-pub fn store_goals(label: &str, stores: &[StoreFigures]) -> Vec<Goal> {
+pub fn store_goals(
+    label: &str,
+    stores: &[StoreFigures],
+    ceiling: Option<&MachineCeiling>,
+) -> Vec<Goal> {
     let Some(d) = stores.iter().find(|f| f.store == StackDepotStore::NAME) else {
         return Vec::new();
     };
@@ -140,6 +169,10 @@ pub fn store_goals(label: &str, stores: &[StoreFigures]) -> Vec<Goal> {
         format!("{label}; every run disturbed: unreliable")
     } else {
         label.to_string()
+    };
+    let scaling = |what: String, measured: f64| Goal {
+        ceiling: ceiling.cloned(),
+        ..at_least(what, SCALING_LIMIT, measured)
     };
     vec![
         at_most(
@@ -157,14 +190,12 @@ pub fn store_goals(label: &str, stores: &[StoreFigures]) -> Vec<Goal> {
             0.3,
             d.fetch_ratio,
         ),
-        at_least(
+        scaling(
             format!("save hit, {} threads / 1 thread ({n})", d.threads),
-            1.8,
             d.hit_scaling,
         ),
-        at_least(
+        scaling(
             format!("fetch, {} threads / 1 thread ({n})", d.threads),
-            1.8,
             d.fetch_scaling,
         ),
         informational(

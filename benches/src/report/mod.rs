@@ -12,8 +12,8 @@ pub mod validator;
 
 pub use figures::{StoreFigures, fill_ratios};
 pub use goals::{
-    Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_COLD_WARM_GROWTH_LIMIT, SMALL_DEPOT_LIMIT, evaluate_goals,
-    store_goals,
+    Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_COLD_WARM_GROWTH_LIMIT, SCALING_LIMIT, SMALL_DEPOT_LIMIT,
+    evaluate_goals, goal_ceilings, store_goals,
 };
 pub use machine::Machine;
 pub use sdw1_replay::{Sdw1Report, replay_file};

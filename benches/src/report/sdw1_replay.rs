@@ -17,6 +17,7 @@ use stackdepot_examples::sdw1::{Sdw1, Sdw1Summary};
 
 use super::figures::RunSamples;
 use super::{StoreFigures, fill_ratios};
+use crate::calibration::{Calibration, CeilingSamples, MachineCeiling};
 use crate::measure::{
     Sample, fetch_ops, fetch_slice_ops, sample, sample_concurrent, save_all, save_ops, save_stream,
 };
@@ -49,6 +50,9 @@ pub struct Sdw1Report {
     /// One entry per store, the reference first. `stream_ns` is the whole file's
     /// event stream into a fresh store.
     pub stores: Vec<StoreFigures>,
+    /// How work that shares nothing scaled in the same runs (the machine's ceiling
+    /// for the stores' scaling figures); `None` if not measured.
+    pub ceiling: Option<MachineCeiling>,
 }
 
 /// The file's traces and events in the benches' own form.
@@ -117,8 +121,13 @@ pub fn replay_file(
     let n = kinds.len();
     let mut samples: Vec<RunSamples> = vec![RunSamples::default(); n];
     let mut filled: Vec<Option<AnyStore>> = (0..n).map(|_| None).collect();
+    let calibration = Calibration::new(threads, effort.fetch_ops);
+    calibration.warm_up();
+    let mut ceiling = CeilingSamples::default();
     for run in 0..runs {
         progress(&format!("{name}: run {}/{runs}", run + 1));
+        // The machine's ceiling, once per run, under the same load as the stores.
+        calibration.measure_run(run, &mut ceiling);
         for i in 0..n {
             let k = (i + run) % n;
             let kind = kinds[k];
@@ -181,6 +190,7 @@ pub fn replay_file(
         stores.push(samples[k].figures(store, referenced_frames, threads));
     }
     fill_ratios(&mut stores);
+    let ceiling = ceiling.ceiling(&name, threads);
     Ok(Sdw1Report {
         file: name,
         summary,
@@ -188,6 +198,7 @@ pub fn replay_file(
         referenced_frames,
         verified: true,
         stores,
+        ceiling,
     })
 }
 
@@ -292,5 +303,12 @@ mod tests {
         assert_eq!(r.stores.len(), StoreKind::ALL.len());
         assert_eq!(r.referenced_traces, r.summary.traces as usize);
         assert!(r.stores.iter().all(|f| f.hit_ns > 0.0 && f.bytes_used > 0));
+        // The calibration ran in the same runs and is labelled with the file.
+        let c = r.ceiling.expect("calibration measured");
+        assert_eq!(
+            (c.runs, c.threads, c.label),
+            (1, 2, path.display().to_string())
+        );
+        assert!(c.alu_scaling > 0.0 && c.memory_scaling.is_some_and(|m| m > 0.0));
     }
 }

@@ -4,6 +4,7 @@ use std::hint::black_box;
 
 use serde::Serialize;
 
+use crate::calibration::{Calibration, CeilingSamples, MachineCeiling};
 use crate::fixture::Fixture;
 use crate::measure::{
     Sample, fetch_ops, fetch_slice_ops, input_only_ops, median, sample, sample_concurrent,
@@ -75,6 +76,9 @@ pub struct SizeReport {
     pub input_only_ns: f64,
     /// One entry per store, the reference (mutex-hashmap) first.
     pub stores: Vec<StoreFigures>,
+    /// How work that shares nothing scaled in the same runs (the machine's ceiling
+    /// for the stores' scaling figures); `None` if not measured.
+    pub ceiling: Option<MachineCeiling>,
 }
 
 /// Measures every store in `kinds` on `spec`. `progress` gets one line per step.
@@ -105,8 +109,16 @@ pub fn measure_size(
     let ilen = input.len();
     let mut samples = vec![RunSamples::default(); n];
     let mut input_only = Vec::with_capacity(runs);
+    progress(&format!(
+        "{}: preparing the calibration loops ({} MiB private buffer per thread)",
+        spec.name,
+        crate::calibration::CHASE_BYTES >> 20
+    ));
+    let calibration = Calibration::new(threads, effort.fetch_ops);
+    let mut ceiling = CeilingSamples::default();
 
     // Warm-up: page in every store's data and the code paths once.
+    calibration.warm_up();
     for filled in &fixture.stores {
         with_store!(&filled.store, s => {
             black_box(save_ops(s, input, 0, effort.hit_ops / 8));
@@ -120,6 +132,8 @@ pub fn measure_size(
         let start = (run * 7919 * 64) % len;
         let (t, _) = time(|| black_box(input_only_ops(input, start, effort.hit_ops)));
         input_only.push(ns_per(t, effort.hit_ops));
+        // The machine's ceiling, once per run, under the same load as the stores.
+        calibration.measure_run(run, &mut ceiling);
         // Rotate which store goes first so no store always runs right after another's
         // allocation-heavy phase.
         for i in 0..n {
@@ -191,6 +205,7 @@ pub fn measure_size(
         },
         input_only_ns: median(&mut input_only),
         stores,
+        ceiling: ceiling.ceiling(spec.name, threads),
     })
 }
 

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::{Report, StoreFigures};
+use super::{Report, SCALING_LIMIT, StoreFigures, goal_ceilings};
+use crate::calibration::MachineCeiling;
 
 /// Renders the report as aligned text tables.
 pub fn render(r: &Report) -> String {
@@ -47,7 +48,9 @@ pub fn render(r: &Report) -> String {
             s.input_only_ns
         );
         store_tables(&mut out, &s.stores);
-        let _ = writeln!(out, "(throughput in million operations per second)\n");
+        let _ = writeln!(out, "(throughput in million operations per second)");
+        ceiling_line(&mut out, s.ceiling.as_ref());
+        let _ = writeln!(out);
     }
     for f in &r.sdw1 {
         let _ = writeln!(
@@ -70,7 +73,9 @@ pub fn render(r: &Report) -> String {
             "(\"new\": each saved trace once into a fresh store; \"mixed\": the whole file into a fresh store)"
         );
         store_tables(&mut out, &f.stores);
-        let _ = writeln!(out, "(throughput in million operations per second)\n");
+        let _ = writeln!(out, "(throughput in million operations per second)");
+        ceiling_line(&mut out, f.ceiling.as_ref());
+        let _ = writeln!(out);
     }
     if let Some(small) = &r.small {
         let _ = writeln!(
@@ -150,7 +155,7 @@ pub fn render(r: &Report) -> String {
         for g in &r.goals {
             let _ = writeln!(
                 out,
-                "{} {:<55} {:>8} measured {:.3}",
+                "{} {:<55} {:>8} measured {:.3}{}",
                 if g.informational {
                     "INFO  "
                 } else if g.met {
@@ -160,11 +165,27 @@ pub fn render(r: &Report) -> String {
                 },
                 g.what,
                 g.target,
-                g.measured
+                g.measured,
+                g.ceiling
+                    .as_ref()
+                    .map_or_else(String::new, |c| format!("  ({})", c.goal_note()))
             );
+        }
+        for c in goal_ceilings(&r.goals) {
+            let _ = writeln!(out, "{}", c.describe());
+            if let Some(t) = c.against_bound(SCALING_LIMIT) {
+                let _ = writeln!(out, "{t}");
+            }
         }
     }
     out
+}
+
+/// The machine's ceiling under a size's scaling table, or a note that it was not measured.
+fn ceiling_line(out: &mut String, ceiling: Option<&MachineCeiling>) {
+    if let Some(c) = ceiling {
+        let _ = writeln!(out, "{}", c.describe());
+    }
 }
 
 /// The two per-store tables: latencies with ratios, then scaling and memory.
@@ -233,6 +254,88 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
             f.bytes_mapped
                 .map_or_else(|| "-".to_string(), |b| b.to_string()),
             f.detail_note()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Machine, SizeReport, evaluate_goals, fill_ratios};
+
+    #[test]
+    fn the_text_report_shows_the_ceiling_beside_scaling_and_under_the_goals() {
+        let depot = |name: &str, hit: f64, scaling: f64| {
+            StoreFigures {
+                store: name.into(),
+                threads: 2,
+                runs: 3,
+                ..StoreFigures::default()
+            }
+            .with_times(hit, hit, hit / 10.0, None)
+            .with_scaling(hit / scaling, hit / 10.0 / scaling)
+        };
+        let mut stores = vec![
+            depot("mutex-hashmap", 100.0, 1.0),
+            depot("stackdepot", 40.0, 1.4),
+        ];
+        fill_ratios(&mut stores);
+        let ceiling = MachineCeiling {
+            label: "kasan".into(),
+            threads: 2,
+            alu_scaling: 1.5,
+            alu_ns_per_step: 1.0,
+            memory_scaling: Some(1.9),
+            memory_ns_per_step: Some(90.0),
+            runs: 3,
+            disturbed_runs: 1,
+        };
+        let sizes = vec![SizeReport {
+            size: "kasan".into(),
+            traces: 200_000,
+            frames: 1,
+            mean_frames: 1.0,
+            stream_saves: 0,
+            stream_hit_ratio: 0.0,
+            input_only_ns: 1.0,
+            stores,
+            ceiling: Some(ceiling),
+        }];
+        let goals = evaluate_goals(&sizes, None, None);
+        let text = render(&Report {
+            machine: Machine::default(),
+            runs: 3,
+            threads: 2,
+            reference: "mutex-hashmap".into(),
+            sizes,
+            small: None,
+            validator: None,
+            sdw1: Vec::new(),
+            goals,
+        });
+        let line = |start: &str| {
+            text.lines()
+                .find(|l| l.starts_with(start))
+                .unwrap_or_else(|| panic!("no line {start:?} in\n{text}"))
+        };
+        // Verdict against 1.8 unchanged (1.4 missed), the ceiling beside it.
+        let fetch = line("MISSED fetch, 2 threads / 1 thread (kasan)");
+        assert!(
+            fetch.ends_with("measured 1.400  (machine ceiling 1.50 ALU / 1.90 memory)"),
+            "{fetch}"
+        );
+        assert!(!line("MET    save hit, ratio").contains("machine ceiling"));
+        // Once under the kasan tables and once under the goals, with the bound's consequence.
+        let described = text
+            .lines()
+            .filter(|l| l.starts_with("Machine ceiling in this run (kasan): ALU-bound work"))
+            .count();
+        assert_eq!(described, 2, "{text}");
+        assert!(line("Machine ceiling in this run").contains("(median of 3 runs, 1 disturbed)"));
+        let tail = text.lines().last().unwrap_or_default();
+        assert!(
+            tail.starts_with("A scaling goal of 1.8 is above the ALU ceiling"),
+            "{tail}"
         );
     }
 }

@@ -6,7 +6,8 @@ use std::fmt::Write;
 use super::BenchReport;
 use super::charts::{FETCH_THREADS_SVG, MEMORY_SVG, SAVE_THREADS_SVG};
 use super::scenario_runs::ScenarioFigures;
-use crate::report::{Goal, SizeReport, StoreFigures};
+use crate::calibration::MachineCeiling;
+use crate::report::{Goal, SCALING_LIMIT, SizeReport, StoreFigures, goal_ceilings};
 use crate::stores::{MutexHashMapStore, StackDepotStore};
 
 /// Column alignment in a markdown table.
@@ -213,6 +214,7 @@ pub fn render_markdown(r: &BenchReport, img_dir: &str) -> String {
             }
         );
         store_tables(&mut out, &f.stores);
+        ceiling_paragraph(&mut out, f.ceiling.as_ref());
     }
     small_depot(&mut out, r);
     threads(&mut out, r, img_dir);
@@ -245,6 +247,18 @@ fn summary_notes(out: &mut String, r: &BenchReport) {
         r.depot.runs,
         crate::measure::DISTURBED_SHARE * 100.0
     );
+    if let Some(measured) = ceiling_summary(&r.depot) {
+        let _ = writeln!(
+            out,
+            "- **Scaling has a machine ceiling.** Each run also times two loops that share \
+             nothing, on 1 and on {} threads, through the same harness as the stores: an \
+             ALU-bound one (registers only, no memory traffic) and a memory-latency-bound one \
+             (each thread chasing a random cycle through its own 64 MiB buffer). {measured} \
+             A store's scaling near these ceilings is the machine's limit; well below them, \
+             the store's own (shared writes, contention).",
+            r.depot.threads
+        );
+    }
     let _ = writeln!(
         out,
         "- **Missed goals say by how much** (goals table). Nothing here is estimated except \
@@ -319,6 +333,53 @@ fn machine(out: &mut String, r: &BenchReport) {
     out.push('\n');
 }
 
+/// "In this run they scaled 1.53x (ALU) and 1.95x (memory) at the kasan size, ..."
+/// over every size and file measured; `None` if no calibration was measured.
+fn ceiling_summary(r: &crate::report::Report) -> Option<String> {
+    let parts: Vec<String> = r
+        .sizes
+        .iter()
+        .filter_map(|s| {
+            s.ceiling
+                .as_ref()
+                .map(|c| (format!("the {} size", s.size), c))
+        })
+        .chain(
+            r.sdw1
+                .iter()
+                .filter_map(|f| f.ceiling.as_ref().map(|c| (format!("`{}`", f.file), c))),
+        )
+        .map(|(at, c)| {
+            let memory = c
+                .memory_scaling
+                .map_or_else(String::new, |m| format!(" and {m:.2}x (memory)"));
+            format!("{:.2}x (ALU){memory} with {at}", c.alu_scaling)
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("In this run they scaled {}.", parts.join("; ")))
+}
+
+/// The machine's ceiling under a size's or a file's tables.
+fn ceiling_paragraph(out: &mut String, ceiling: Option<&MachineCeiling>) {
+    if let Some(c) = ceiling {
+        let _ = writeln!(
+            out,
+            "{} Compare the scaling columns above with it.\n",
+            c.describe()
+        );
+    }
+}
+
+/// The result cell of a goal row: the verdict, and for a scaling goal the machine's
+/// ceiling in the same runs (context; the verdict is against the goal's bound).
+fn goal_result(g: &Goal) -> String {
+    let verdict = goal_verdict(g);
+    match &g.ceiling {
+        Some(c) => format!("{verdict}; {}", c.goal_note()),
+        None => verdict,
+    }
+}
+
 fn goals(out: &mut String, goals: &[Goal], r: &BenchReport) {
     if goals.is_empty() {
         return;
@@ -333,7 +394,10 @@ fn goals(out: &mut String, goals: &[Goal], r: &BenchReport) {
          \"fetch\" is the fetch call itself: handle to slice (the trace's address and length), \
          no frame read, since the depot's `fetch` is zero-copy and reading the frames afterwards \
          is the caller's work, the same in every store. The same fetch followed by reading every \
-         frame is listed after the fetch goals as an informational row.\n",
+         frame is listed after the fetch goals as an informational row. The scaling rows also \
+         show the machine's ceiling measured in the same runs (how work that shares nothing \
+         scales here, explained below the table); it is context, and the verdict is against \
+         the goal's own bound.\n",
         r.depot.runs, r.depot.threads
     );
     let rows: Vec<Vec<String>> = goals
@@ -343,7 +407,7 @@ fn goals(out: &mut String, goals: &[Goal], r: &BenchReport) {
                 g.what.clone(),
                 g.target.clone(),
                 goal_value(g.measured),
-                goal_verdict(g),
+                goal_result(g),
             ]
         })
         .collect();
@@ -358,6 +422,13 @@ fn goals(out: &mut String, goals: &[Goal], r: &BenchReport) {
         "\n{met} of {} goals met (informational rows not counted).\n",
         counted.len()
     );
+    for c in goal_ceilings(goals) {
+        let _ = write!(out, "{}", c.describe());
+        if let Some(t) = c.against_bound(SCALING_LIMIT) {
+            let _ = write!(out, " {t}");
+        }
+        let _ = writeln!(out, "\n");
+    }
 }
 
 fn store_size(out: &mut String, s: &SizeReport, runs: usize) {
@@ -375,6 +446,7 @@ fn store_size(out: &mut String, s: &SizeReport, runs: usize) {
         s.input_only_ns
     );
     store_tables(out, &s.stores);
+    ceiling_paragraph(out, s.ceiling.as_ref());
 }
 
 /// The per-store tables: times with ratios to the reference, the depot against each
@@ -900,7 +972,7 @@ mod tests {
             bytes_per_frame: 9.0,
             ..StoreFigures::default()
         };
-        let goals = crate::report::store_goals("kasan", &[depot]);
+        let goals = crate::report::store_goals("kasan", &[depot], None);
         let verdict = |what: &str| {
             goals
                 .iter()

@@ -72,6 +72,7 @@ pub struct BenchReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calibration::MachineCeiling;
     use crate::report::{Machine, Report, SizeReport, StoreFigures, evaluate_goals};
 
     fn store(name: &str, hit: f64, insert: f64, fetch: f64, bytes_per_frame: f64) -> StoreFigures {
@@ -113,6 +114,16 @@ mod tests {
             stream_hit_ratio: 0.95,
             input_only_ns: 3.0,
             stores,
+            ceiling: Some(MachineCeiling {
+                label: "kasan".into(),
+                threads: 2,
+                alu_scaling: 1.53,
+                alu_ns_per_step: 1.0,
+                memory_scaling: Some(1.95),
+                memory_ns_per_step: Some(90.0),
+                runs: 3,
+                disturbed_runs: 0,
+            }),
         }];
         let goals = evaluate_goals(&sizes, None, None);
         let mut environment = Environment::probe();
@@ -249,6 +260,47 @@ mod tests {
         );
         // hit, fetch, hit 2t, bytes met; new and fetch 2t (1.5) missed.
         assert!(md.contains("4 of 6 goals met (informational rows not counted)."));
+        // The scaling rows keep their verdicts against 1.8 and show the machine's
+        // ceiling beside them; the other rows do not.
+        let fetch_2t = md
+            .lines()
+            .find(|l| l.starts_with("| fetch, 2 threads / 1 thread (kasan)"))
+            .unwrap();
+        assert!(
+            fetch_2t.contains(
+                "| 1.500 | **missed** by 0.300 (0.83× the bound); \
+                 machine ceiling 1.53 ALU / 1.95 memory |"
+            ),
+            "{fetch_2t}"
+        );
+        let hit_2t = md
+            .lines()
+            .find(|l| l.starts_with("| save hit, 2 threads / 1 thread (kasan)"))
+            .unwrap();
+        assert!(hit_2t.contains("met (0.100 to spare); machine ceiling 1.53 ALU / 1.95 memory"));
+        assert!(!new.contains("machine ceiling"));
+        // Below the goals table: the ceiling and what it means for a 1.8 goal; and
+        // under the kasan tables and in the notes up front.
+        let under_goals = md
+            .lines()
+            .find(|l| l.starts_with("Machine ceiling in this run (kasan)"))
+            .unwrap();
+        assert!(
+            under_goals.contains("scales 1.53x from 1 to 2 threads")
+                && under_goals.contains("memory-latency-bound work on private buffers 1.95x")
+                && under_goals.contains("A scaling goal of 1.8 is above the ALU ceiling"),
+            "{under_goals}"
+        );
+        assert_eq!(
+            md.lines()
+                .filter(|l| l.starts_with("Machine ceiling in this run (kasan)"))
+                .count(),
+            2,
+            "once under the goals, once under the kasan tables"
+        );
+        assert!(md.contains(
+            "In this run they scaled 1.53x (ALU) and 1.95x (memory) with the kasan size."
+        ));
         // The fixed array's overflow and the missed inversion appear.
         assert!(md.contains("at 14.2 h (event 700)"));
         assert!(md.contains("| **no** |"));

@@ -125,6 +125,9 @@ impl StoreKind {
 }
 
 /// One of the stores, as a value (see [`with_store!`](crate::with_store)).
+// A handful are built per report, so the depot's few hundred bytes inline cost
+// nothing; boxing it would only change the code the timed loops are given.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyStore {
     /// See [`StackDepotStore`].
     Depot(StackDepotStore),

@@ -1,7 +1,10 @@
 //! The report's arithmetic: ratios against the reference and goal checks.
 
+use stackdepot_benches::calibration::MachineCeiling;
 use stackdepot_benches::measure::Sample;
-use stackdepot_benches::report::{SizeReport, StoreFigures, evaluate_goals, fill_ratios};
+use stackdepot_benches::report::{
+    SizeReport, StoreFigures, evaluate_goals, fill_ratios, goal_ceilings, store_goals,
+};
 
 fn figures(store: &str, hit: f64, insert: f64, fetch: f64) -> StoreFigures {
     StoreFigures {
@@ -56,6 +59,7 @@ fn goals_use_the_kasan_size_and_report_misses() {
         stream_hit_ratio: 0.0,
         input_only_ns: 0.0,
         stores,
+        ceiling: None,
     };
     // The rfc entry would meet everything; the goals must come from kasan's.
     let mut good = stores.clone();
@@ -109,4 +113,88 @@ fn paired_scaling_is_the_median_of_clean_per_run_ratios() {
         (&bad, &multi),
     );
     assert!((f.hit_scaling - 2.0).abs() < 1e-9);
+}
+
+fn ceiling(label: &str, alu: f64) -> MachineCeiling {
+    MachineCeiling {
+        label: label.to_string(),
+        threads: 2,
+        alu_scaling: alu,
+        alu_ns_per_step: 1.0,
+        memory_scaling: Some(1.95),
+        memory_ns_per_step: Some(90.0),
+        runs: 3,
+        disturbed_runs: 0,
+    }
+}
+
+#[test]
+fn scaling_goals_carry_the_machine_ceiling_without_changing_verdicts() {
+    let mut stores = vec![
+        figures("mutex-hashmap", 100.0, 200.0, 50.0).with_scaling(100.0, 50.0),
+        // hit 1.6 (missed), fetch 2.0 (met).
+        figures("stackdepot", 40.0, 100.0, 10.0).with_scaling(25.0, 5.0),
+    ];
+    fill_ratios(&mut stores);
+    let size = |name: &str, c: Option<MachineCeiling>| SizeReport {
+        size: name.to_string(),
+        traces: if name == "kasan" { 200_000 } else { 22_000 },
+        frames: 0,
+        mean_frames: 0.0,
+        stream_saves: 0,
+        stream_hit_ratio: 0.0,
+        input_only_ns: 0.0,
+        stores: stores.clone(),
+        ceiling: c,
+    };
+    let with = evaluate_goals(
+        &[
+            size("rfc", Some(ceiling("rfc", 1.7))),
+            size("kasan", Some(ceiling("kasan", 1.53))),
+        ],
+        None,
+        None,
+    );
+    let without = evaluate_goals(&[size("kasan", None)], None, None);
+    // Same goals, same verdicts: the ceiling is context only.
+    assert_eq!(with.len(), without.len());
+    for (a, b) in with.iter().zip(&without) {
+        assert_eq!((&a.what, &a.target, a.met), (&b.what, &b.target, b.met));
+        assert!(b.ceiling.is_none());
+    }
+    // Only the two scaling rows carry it, and it is the goals' size's (kasan), not rfc's.
+    let carrying: Vec<&str> = with
+        .iter()
+        .filter(|g| g.ceiling.is_some())
+        .map(|g| g.what.as_str())
+        .collect();
+    assert_eq!(
+        carrying,
+        [
+            "save hit, 2 threads / 1 thread (kasan)",
+            "fetch, 2 threads / 1 thread (kasan)"
+        ]
+    );
+    assert!(
+        with.iter()
+            .any(|g| g.what.starts_with("save hit, 2") && !g.met)
+    );
+    let shown = goal_ceilings(&with);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(
+        (shown[0].label.as_str(), shown[0].alu_scaling),
+        ("kasan", 1.53)
+    );
+    // An SDW1 file's goals add their own ceiling, listed once after kasan's.
+    let mut all = with.clone();
+    all.extend(store_goals(
+        "f.sdw1",
+        &stores,
+        Some(&ceiling("f.sdw1", 1.6)),
+    ));
+    let labels: Vec<&str> = goal_ceilings(&all)
+        .iter()
+        .map(|c| c.label.as_str())
+        .collect();
+    assert_eq!(labels, ["kasan", "f.sdw1"]);
 }
