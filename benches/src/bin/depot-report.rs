@@ -26,7 +26,7 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "mutex-hashmap,stackdepot,dashmap,kernel-fixed"
+        default_value = "mutex-hashmap,stackdepot,stackdepot-thp,dashmap,kernel-fixed"
     )]
     stores: Vec<String>,
     /// Repetitions of each measurement (medians are reported).

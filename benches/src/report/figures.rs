@@ -97,7 +97,7 @@ impl StoreFigures {
         let s = store.as_dyn();
         let bytes_used = s.bytes_used() as u64;
         let bytes_mapped = match store {
-            AnyStore::Depot(d) => Some(d.stats().bytes_mapped),
+            AnyStore::Depot(d) | AnyStore::DepotHugePages(d) => Some(d.stats().bytes_mapped),
             AnyStore::KernelFixed(f) => Some(f.bytes_reserved() as u64),
             _ => None,
         };

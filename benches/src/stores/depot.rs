@@ -4,19 +4,38 @@ use stackdepot::{Config, Handle, StackDepot, Stats};
 
 use super::{TraceStore, frame_sum, slice_parts};
 
-/// `stackdepot::StackDepot` with its default configuration; ids are raw handles.
+/// `stackdepot::StackDepot` (by default with its default configuration); ids are
+/// raw handles.
 pub struct StackDepotStore {
     depot: StackDepot,
+    name: &'static str,
 }
 
 impl StackDepotStore {
     /// Name in tables.
     pub const NAME: &'static str = "stackdepot";
+    /// Name in tables of the huge-page variant.
+    pub const HUGE_PAGES_NAME: &'static str = "stackdepot-thp";
 
     /// A depot with [`Config::default`].
     pub fn new() -> StackDepotStore {
         StackDepotStore {
             depot: StackDepot::new(),
+            name: Self::NAME,
+        }
+    }
+
+    /// A depot with [`Config::default`] and [`Config::huge_pages`] on.
+    ///
+    /// # Panics
+    /// If the OS refuses the depot's first mappings (as [`StackDepot::new`] does).
+    pub fn huge_pages() -> StackDepotStore {
+        match StackDepot::with_config(Config::default().huge_pages(true)) {
+            Ok(depot) => StackDepotStore {
+                depot,
+                name: Self::HUGE_PAGES_NAME,
+            },
+            Err(e) => panic!("cannot create a stack depot: {e}"),
         }
     }
 
@@ -24,6 +43,7 @@ impl StackDepotStore {
     pub fn with_config(config: Config) -> Result<StackDepotStore, stackdepot::ConfigError> {
         Ok(StackDepotStore {
             depot: StackDepot::with_config(config)?,
+            name: Self::NAME,
         })
     }
 
@@ -46,7 +66,7 @@ impl Default for StackDepotStore {
 
 impl TraceStore for StackDepotStore {
     fn name(&self) -> &'static str {
-        Self::NAME
+        self.name
     }
 
     #[inline]

@@ -78,8 +78,11 @@ pub fn slice_parts(frames: &[usize]) -> (usize, usize) {
 /// Which store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StoreKind {
-    /// `stackdepot::StackDepot`.
+    /// `stackdepot::StackDepot` with its default config.
     Depot,
+    /// `stackdepot::StackDepot` with `Config::huge_pages(true)`: the same code, slabs
+    /// backed by transparent huge pages (an opt-in; see `docs/design.md`, "Memory").
+    DepotHugePages,
     /// `parking_lot::Mutex<(HashMap, Vec)>`: the hand-written reference every ratio is against.
     MutexHashMap,
     /// `DashMap` trace -> id plus `DashMap` id -> trace.
@@ -90,9 +93,10 @@ pub enum StoreKind {
 
 impl StoreKind {
     /// Every store, the reference ([`StoreKind::MutexHashMap`]) first.
-    pub const ALL: [StoreKind; 4] = [
+    pub const ALL: [StoreKind; 5] = [
         StoreKind::MutexHashMap,
         StoreKind::Depot,
+        StoreKind::DepotHugePages,
         StoreKind::DashMap,
         StoreKind::KernelFixed,
     ];
@@ -101,6 +105,7 @@ impl StoreKind {
     pub fn name(self) -> &'static str {
         match self {
             StoreKind::Depot => StackDepotStore::NAME,
+            StoreKind::DepotHugePages => StackDepotStore::HUGE_PAGES_NAME,
             StoreKind::MutexHashMap => MutexHashMapStore::NAME,
             StoreKind::DashMap => DashMapStore::NAME,
             StoreKind::KernelFixed => KernelFixedStore::NAME,
@@ -117,6 +122,7 @@ impl StoreKind {
     pub fn build(self, traces: &TraceSet) -> AnyStore {
         match self {
             StoreKind::Depot => AnyStore::Depot(StackDepotStore::new()),
+            StoreKind::DepotHugePages => AnyStore::DepotHugePages(StackDepotStore::huge_pages()),
             StoreKind::MutexHashMap => AnyStore::MutexHashMap(MutexHashMapStore::new()),
             StoreKind::DashMap => AnyStore::DashMap(DashMapStore::new()),
             StoreKind::KernelFixed => AnyStore::KernelFixed(KernelFixedStore::sized_for(traces)),
@@ -131,6 +137,8 @@ impl StoreKind {
 pub enum AnyStore {
     /// See [`StackDepotStore`].
     Depot(StackDepotStore),
+    /// See [`StackDepotStore::huge_pages`].
+    DepotHugePages(StackDepotStore),
     /// See [`MutexHashMapStore`].
     MutexHashMap(MutexHashMapStore),
     /// See [`DashMapStore`].
@@ -146,6 +154,7 @@ macro_rules! with_store {
     ($any:expr, $s:ident => $body:expr) => {
         match $any {
             $crate::stores::AnyStore::Depot($s) => $body,
+            $crate::stores::AnyStore::DepotHugePages($s) => $body,
             $crate::stores::AnyStore::MutexHashMap($s) => $body,
             $crate::stores::AnyStore::DashMap($s) => $body,
             $crate::stores::AnyStore::KernelFixed($s) => $body,
@@ -158,6 +167,7 @@ impl AnyStore {
     pub fn kind(&self) -> StoreKind {
         match self {
             AnyStore::Depot(_) => StoreKind::Depot,
+            AnyStore::DepotHugePages(_) => StoreKind::DepotHugePages,
             AnyStore::MutexHashMap(_) => StoreKind::MutexHashMap,
             AnyStore::DashMap(_) => StoreKind::DashMap,
             AnyStore::KernelFixed(_) => StoreKind::KernelFixed,
