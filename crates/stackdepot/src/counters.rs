@@ -11,12 +11,12 @@ use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 /// Number of counter shards.
 const SHARDS: usize = 32;
 
-/// What a save ended as; each save bumps exactly one of these.
+/// What a save ended as; each save bumps exactly one of these, except a save that
+/// stored a new trace, which its index shard counts (under its lock).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(usize)]
 pub(crate) enum Outcome {
     Hit,
-    Inserted,
     LostRace,
     Empty,
     NoReserve,
@@ -33,7 +33,6 @@ const OUTCOMES: usize = Outcome::Exhausted as usize + 1;
 #[repr(usize)]
 pub(crate) enum Tally {
     Truncated,
-    InsertedFrames,
     WastedBytes,
 }
 

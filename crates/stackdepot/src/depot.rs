@@ -260,11 +260,12 @@ impl StackDepot {
     pub fn stats(&self) -> Stats {
         let c = &self.counters;
         let slab_size = self.config.slab_size as u64;
-        let (mut traces, mut slots, mut index, mut spare, mut retired) =
-            (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut traces, mut frames, mut slots, mut index, mut spare, mut retired) =
+            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         let (mut longest, mut probes) = (0u64, 0u64);
         for f in self.shards.iter().map(Shard::figures) {
             traces += f.len as u64;
+            frames += f.frames as u64;
             slots += f.slots as u64;
             index += f.table_bytes as u64;
             spare += f.spare_bytes as u64;
@@ -290,7 +291,6 @@ impl StackDepot {
         let lost = c.sum_outcome(Outcome::LostRace);
         let outcomes = [
             Outcome::Hit,
-            Outcome::Inserted,
             Outcome::LostRace,
             Outcome::Empty,
             Outcome::NoReserve,
@@ -301,7 +301,7 @@ impl StackDepot {
         ];
         Stats {
             traces,
-            frames: c.sum_tally(Tally::InsertedFrames),
+            frames,
             bytes_mapped: slab_bytes + reserve + index + metadata,
             bytes_used: slab_bytes - free_tail + index + metadata,
             bytes_in_reserve: reserve,
@@ -313,7 +313,8 @@ impl StackDepot {
             index_slots: slots,
             index_longest_probe: longest,
             index_probe_total: probes,
-            saves: outcomes.iter().map(|&o| c.sum_outcome(o)).sum(),
+            // Every stored trace was one save that inserted it.
+            saves: traces + outcomes.iter().map(|&o| c.sum_outcome(o)).sum::<u64>(),
             dedup_hits: hits + lost,
             lost_races: lost,
             truncated: c.sum_tally(Tally::Truncated),
@@ -394,6 +395,7 @@ impl StackDepot {
                 &guard,
                 key,
                 body,
+                need,
                 |other| self.indexed_equals(other, frames),
                 || self.record_bits.publish(body, body + need as u32 - 1),
                 &self.budget,
@@ -401,9 +403,7 @@ impl StackDepot {
             drop(guard);
             match outcome {
                 Insert::Inserted => {
-                    self.counters.outcome(Outcome::Inserted);
-                    self.counters
-                        .tally(Tally::InsertedFrames, frames.len() as u64);
+                    // Counted by the shard (entries and frames), under its lock.
                     if alloc == Alloc::MayAlloc {
                         self.top_up(shard);
                     }
