@@ -45,7 +45,7 @@ use crate::budget::Budget;
 use crate::config::page_size;
 use crate::counters::{Counters, Outcome, Tally};
 use crate::handle::WORD;
-use crate::index::{Insert, Shard};
+use crate::index::{Entry, Insert, Shard};
 use crate::record_bits::RecordBits;
 use crate::region::{FIRST_WORD, SlabRegion};
 use crate::sync::{AtomicU64, Ordering};
@@ -393,9 +393,11 @@ impl StackDepot {
             };
             let outcome = shard.insert(
                 &guard,
-                key,
-                body,
-                need,
+                Entry {
+                    key,
+                    body,
+                    frames: need,
+                },
                 |other| self.indexed_equals(other, frames),
                 || self.record_bits.publish(body, body + need as u32 - 1),
                 &self.budget,

@@ -110,6 +110,13 @@ fn hard_max(cap: usize) -> usize {
     cap - (cap / 16).max(1)
 }
 
+/// A record to index: its key (see the module docs), handle body and frame count.
+pub(crate) struct Entry {
+    pub(crate) key: u32,
+    pub(crate) body: u32,
+    pub(crate) frames: usize,
+}
+
 /// What a locked insert found.
 pub(crate) enum Insert {
     /// Our record is now in the index.
@@ -221,19 +228,18 @@ impl Shard {
         self.lock.try_lock_for(spins)
     }
 
-    /// Inserts `body` unless an equal trace is indexed. Runs under this shard's
+    /// Inserts `entry` unless an equal trace is indexed. Runs under this shard's
     /// lock (`_guard`). `publish` runs just before the slot store, so the record's
     /// bits are set before the index names it.
     pub(crate) fn insert(
         &self,
         _guard: &SpinGuard<'_>,
-        key: u32,
-        body: u32,
-        frames: usize,
+        entry: Entry,
         mut equal: impl FnMut(u32) -> bool,
         publish: impl FnOnce(),
         budget: &Budget,
     ) -> Insert {
+        let Entry { key, body, frames } = entry;
         let mut table = self.current();
         let slot = loop {
             let slots = table.slots();
