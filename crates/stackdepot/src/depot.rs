@@ -117,9 +117,10 @@ impl StackDepot {
             config.huge_pages,
         )
         .map_err(|e| ConfigError::Map(e.kind()))?;
-        // Covers every body a handle can name (address space; only pages of
-        // populated slabs are touched), so a fetch needs no bounds check.
-        let record_bits = RecordBits::new(layout.caller_shift(), layout.offset_bits)
+        // Covers every body of the region's slabs, rounded up to a power of two so
+        // that a fetch masks a handle instead of checking bounds (address space;
+        // only the pages of populated slabs are touched).
+        let record_bits = RecordBits::new(region.slabs().next_power_of_two(), layout.offset_bits)
             .map_err(|e| ConfigError::Map(e.kind()))?;
         // The first page of the record bits; each slab charges its own bits
         // (`Config::slab_charge`).

@@ -55,18 +55,26 @@ pub(crate) const fn bytes_per_slab(slab_words: usize) -> usize {
 }
 
 impl RecordBits {
-    /// Bits for every word a handle body of `body_bits` bits can name (slab index
-    /// above `offset_bits` of word offset), so the bits of body `b` are found by
-    /// `b / 64` alone. Only the pages of installed slabs are ever touched; the rest
-    /// is address space.
-    pub(crate) fn new(body_bits: u32, offset_bits: u32) -> std::io::Result<RecordBits> {
-        debug_assert!((6..32).contains(&offset_bits) && offset_bits < body_bits && body_bits <= 32);
-        let bodies = 1u64 << body_bits;
+    /// Bits for every word of `slabs` slabs (a power of two) of `2^offset_bits`
+    /// words, so the bits of body `b` (slab index and word offset read together)
+    /// are found by `b / 64` alone, and any `u32` masked to `slabs << offset_bits`
+    /// bodies stays in bounds. Only the pages of populated slabs are ever touched;
+    /// the rest is address space.
+    pub(crate) fn new(slabs: usize, offset_bits: u32) -> std::io::Result<RecordBits> {
+        debug_assert!(slabs.is_power_of_two() && (6..32).contains(&offset_bits));
+        let bodies = (slabs as u64) << offset_bits;
+        debug_assert!(bodies <= 1 << 32);
         // One (start, end) pair per 64 words, plus one pair of padding so that the
         // word after the last pair can always be loaded (see `published`).
         let pairs = (bodies / 64) as usize + 1;
         let bytes = (pairs * 16).next_multiple_of(page_size());
-        let mut map = MmapMut::map_anon(bytes)?;
+        let mut options = memmap2::MmapOptions::new();
+        options.len(bytes);
+        if !cfg!(miri) {
+            // Address space, not memory: no swap reservation for untouched pages.
+            options.no_reserve_swap();
+        }
+        let mut map = options.map_anon()?;
         let base = NonNull::new(map.as_mut_ptr().cast::<AtomicU64>())
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::Other))?;
         Ok(RecordBits {
@@ -167,7 +175,7 @@ mod tests {
 
     /// Bits for 4 slabs of 256 words (offset 8 bits, body 10 bits).
     fn small() -> RecordBits {
-        RecordBits::new(10, 8).unwrap()
+        RecordBits::new(4, 8).unwrap()
     }
 
     #[test]

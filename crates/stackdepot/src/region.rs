@@ -81,7 +81,8 @@ unsafe impl Send for SlabRegion {}
 unsafe impl Sync for SlabRegion {}
 
 impl SlabRegion {
-    /// Reserves room for `slabs` slabs of `slab_size` bytes; populates nothing.
+    /// Reserves room for `slabs` slabs of `slab_size` bytes (fewer if the OS refuses
+    /// that much address space; see [`slabs`](Self::slabs)); populates nothing.
     /// `first_step` is the first growth step in slabs (the reserve; at least one).
     pub(crate) fn new(
         slabs: usize,
@@ -90,18 +91,27 @@ impl SlabRegion {
         first_step: usize,
         huge_pages: bool,
     ) -> std::io::Result<SlabRegion> {
-        let slabs = if cfg!(miri) {
+        let mut slabs = if cfg!(miri) {
             slabs.min(MIRI_MAX_SLABS)
         } else {
             slabs
         };
-        let mut options = memmap2::MmapOptions::new();
-        // Room to align the base to a chunk; address space only.
-        options.len(slabs * slab_size + CHUNK_BYTES);
-        if !cfg!(miri) {
-            options.no_reserve_swap();
-        }
-        let mut map = options.map_anon()?;
+        // An address-space limit (`ulimit -v`) or a strict overcommit policy may
+        // refuse the whole reservation: take the largest share of it the OS grants,
+        // halving down to one slab. Saves beyond it report `CapReached`.
+        let mut map = loop {
+            let mut options = memmap2::MmapOptions::new();
+            // Room to align the base to a chunk; address space only.
+            options.len(slabs * slab_size + CHUNK_BYTES);
+            if !cfg!(miri) {
+                options.no_reserve_swap();
+            }
+            match options.map_anon() {
+                Ok(map) => break map,
+                Err(e) if slabs <= 1 => return Err(e),
+                Err(_) => slabs = slabs.div_ceil(2),
+            }
+        };
         let start = map.as_mut_ptr();
         let skew = (start as usize).next_multiple_of(CHUNK_BYTES) - start as usize;
         // SAFETY: `skew < CHUNK_BYTES`, and the mapping is `CHUNK_BYTES` longer than

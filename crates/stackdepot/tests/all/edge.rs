@@ -193,3 +193,41 @@ fn running_out_of_addressable_slabs_is_an_error_not_a_panic() {
         assert!(got[1..frames - 1].iter().all(|&f| f == 0));
     }
 }
+
+/// Under an address-space limit the 1 GiB slab reservation is refused; the depot
+/// takes the largest share the OS grants instead of failing, and stores traces.
+/// Runs itself again in a child process under `ulimit -v` (the limit would hurt
+/// the other tests in this process).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_address_space_limit_shrinks_the_slab_reservation_instead_of_failing() {
+    const CHILD: &str = "STACKDEPOT_TEST_UNDER_ULIMIT";
+    if std::env::var_os(CHILD).is_some() {
+        let depot = StackDepot::new();
+        let mut saved = SavedTraces::default();
+        for i in 0..2_000 {
+            let t = distinct_trace(i, 1 + (i % 40) as usize);
+            let h = depot
+                .save(&t)
+                .expect("a save under the address-space limit");
+            saved.record(&t, h);
+        }
+        saved.assert_all_fetch(&depot);
+        return;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // 600 MB of address space: the binary, its threads and the index fit; the
+    // default 1 GiB slab reservation does not.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 600000 && exec \"$0\" --exact --test-threads=1 \"$1\"")
+        .arg(&exe)
+        .arg("edge::an_address_space_limit_shrinks_the_slab_reservation_instead_of_failing")
+        .env(CHILD, "1")
+        .status()
+        .expect("sh runs");
+    assert!(
+        status.success(),
+        "the child under ulimit -v failed: {status}"
+    );
+}
