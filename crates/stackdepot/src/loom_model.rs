@@ -15,13 +15,18 @@
 //! 3. A fetch that sees a start bit also sees the record's end bit (set first,
 //!    `Relaxed`, and read `Relaxed`: the start bit's `Release`/`Acquire` orders it)
 //!    and reads a completely written record; one that does not reads nothing.
+//! 4. Slab population (`region.rs`): a saver opens a slab only after an `Acquire`
+//!    load of the populated count shows it, so its record writes happen after the
+//!    populating thread's writes to that slab (the touch fallback); a no-wait saver
+//!    that finds nothing populated writes nothing; two savers racing to open the
+//!    slab through the cursor CAS never both get it.
 
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 
 use crate::spin_lock::SpinLock;
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 const FRAMES: usize = 2;
 const SLOTS: usize = 4;
@@ -162,5 +167,79 @@ fn readers_see_complete_records() {
         };
         depot.save(0, 9, frames);
         reader.join().unwrap();
+    });
+}
+
+/// One slab of a region: its memory, the populated count and the bump cursor, with
+/// the orderings of `region.rs` (`grow`) and `depot.rs` (`alloc_record`).
+struct MiniRegion {
+    slab: UnsafeCell<[usize; FRAMES]>,
+    populated: AtomicUsize,
+    /// 0: no slab open; 1: slab 0 open and taken (one record fills it here).
+    cursor: AtomicU64,
+}
+
+impl MiniRegion {
+    /// `grow`: the OS backs the slab (modelled by the touch fallback's write),
+    /// then the count is published with `Release`.
+    fn populate(&self) {
+        self.slab.with_mut(|p| {
+            // SAFETY: slabs at or beyond `populated` belong to the populator alone.
+            unsafe { (*p)[0] = 0 }
+        });
+        self.populated.store(1, Ordering::Release);
+    }
+
+    /// `alloc_record` + `write_record` for a no-wait save: opens slab 0 only if it
+    /// is populated, then writes a record into it. `true` if it wrote.
+    fn save(&self, frames: [usize; FRAMES]) -> bool {
+        if self.populated.load(Ordering::Acquire) == 0 {
+            return false; // NoReserve: nothing touched
+        }
+        if self
+            .cursor
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false; // another saver took the slab
+        }
+        self.slab.with_mut(|p| {
+            // SAFETY: the cursor CAS gave this thread the range alone; loom checks
+            // that this write happens after the populator's.
+            unsafe { *p = frames }
+        });
+        true
+    }
+}
+
+#[test]
+fn slabs_are_opened_only_after_their_population() {
+    run_model("population, then racing no-wait saves", || {
+        let region = Arc::new(MiniRegion {
+            slab: UnsafeCell::new([7; FRAMES]),
+            populated: AtomicUsize::new(0),
+            cursor: AtomicU64::new(0),
+        });
+        let populator = {
+            let region = region.clone();
+            thread::spawn(move || region.populate())
+        };
+        let saver = {
+            let region = region.clone();
+            thread::spawn(move || region.save([1, 2]))
+        };
+        let mine = region.save([3, 4]);
+        populator.join().unwrap();
+        let theirs = saver.join().unwrap();
+        assert!(!(mine && theirs), "one slab handed to two savers");
+        let written = region.slab.with(|p| {
+            // SAFETY: every thread has been joined.
+            unsafe { *p }
+        });
+        match (mine, theirs) {
+            (true, _) => assert_eq!(written, [3, 4]),
+            (_, true) => assert_eq!(written, [1, 2]),
+            _ => assert_eq!(written, [0, 7], "population ran; no saver wrote"),
+        }
     });
 }
