@@ -242,12 +242,17 @@ impl SlabRegion {
                     last_chunk - first_chunk,
                 );
             }
-            if self
-                ._map
-                .advise_range(memmap2::Advice::PopulateWrite, offset + start, end - start)
-                .is_ok()
-            {
-                return Ok(());
+            match self._map.advise_range(
+                memmap2::Advice::PopulateWrite,
+                offset + start,
+                end - start,
+            ) {
+                Ok(()) => return Ok(()),
+                // Out of memory (or a memory cgroup's limit): an error for the caller.
+                // Touching the pages instead would invite the OOM killer.
+                Err(e) if e.kind() != std::io::ErrorKind::InvalidInput => return Err(e),
+                // EINVAL: a kernel before 5.14, which does not know the advice.
+                Err(_) => {}
             }
         }
         // No MADV_POPULATE_WRITE (before Linux 5.14, or not Linux): touch each page.
