@@ -11,13 +11,14 @@
 //! - **deduplicates exactly**: equal frame sequences get equal handles, because
 //!   frames are compared, not just hashes;
 //! - **names a trace with a 32-bit [`Handle`]**, never 0, with a few caller bits;
-//! - **reads without locks**: [`StackDepot::fetch`] is two loads and a slice into
-//!   the depot (zero-copy, no atomic read-modify-write), and saving a trace that is
-//!   already stored takes no lock and writes nothing shared;
-//! - **grows slab by slab** from OS mappings (memmap2, never the global allocator),
-//!   and grows its index without stopping readers;
+//! - **reads without locks**: [`StackDepot::fetch`] is three loads of cached
+//!   metadata and a slice into the depot (zero-copy, no atomic read-modify-write,
+//!   the record itself untouched), and saving a trace that is already stored takes
+//!   no lock and writes nothing shared;
+//! - **grows slab by slab** in memory from the OS (memmap2, never the global
+//!   allocator), and grows its index without stopping readers;
 //! - **never blocks a caller that cannot wait**: [`Alloc::NoWait`] saves use space
-//!   already mapped and a reserve of pre-mapped slabs, and fail at once, with a
+//!   already backed and a reserve of populated slabs, and fail at once, with a
 //!   counted, distinct [`SaveError`], when that is not enough;
 //! - **never aborts**: a full cap, an empty reserve, a failed mapping, exhausted
 //!   handle space are errors and counters, and never disturb a saved trace.
@@ -47,13 +48,13 @@
 //!   kernel's 4-page pool) at a fixed place in one address-space reservation for
 //!   every slab a handle can name; the OS backs slabs a few at a time, then 2 MiB
 //!   at a time (one transparent huge page when [`Config::huge_pages`] is on).
-//!   Records — just the frames — are bump-allocated in the open slab and never move. Beside the slabs,
-//!   two bits per slab word say where a published record starts and ends: that is
-//!   what lets `fetch` reject a forged handle and learn a record's length without
-//!   loading the record.
+//!   Records — just the frames — are bump-allocated in the open slab and never
+//!   move. Beside the slabs, two bits per slab word say where a published record
+//!   starts and ends: that is what lets `fetch` reject a forged handle and learn a
+//!   record's length without loading the record.
 //! - **Handle**: `caller bits | slab index | word offset`, derived from the config
 //!   ([`HandleLayout`]). At the defaults: 5 caller bits, 65 536 slabs of 16 KiB
-//!   (1 GiB of traces, about 5 million traces of 21 frames), offsets in 8-byte words.
+//!   (1 GiB of traces, about 6 million traces of 21 frames), offsets in 8-byte words.
 //! - **Index**: 16 shards, each an open-addressing table of 64-bit slots
 //!   (`hash key | handle`), doubling at 80 % load into a table mapped beforehand;
 //!   with no fixed bucket count, a lookup visits 1.2–2.6 slots on average from 10^3
@@ -82,8 +83,8 @@
 //! once at the top of `depot.rs`. It is checked by loom models of the protocol
 //! (`scripts/loom.sh`), threaded stress tests, a proptest model test against a
 //! `HashMap` (with tiny slabs and tables so growth happens after a few saves),
-//! exhaustive edge cases on forged handles, and Miri where a nightly toolchain
-//! exists (`scripts/miri.sh`).
+//! exhaustive edge cases on forged handles, and Miri (tree borrows) where a
+//! nightly toolchain exists (`scripts/miri.sh`).
 //!
 //! # Performance
 //!
@@ -96,9 +97,12 @@
 //! lock (a probe and three stores); the OS backs slabs a few at a time, then 2 MiB
 //! at a time. Memory: 8 bytes per frame, the index (8 bytes per slot at 40–80 %
 //! load), the record bits (1/32 of the slabs) and the slabs' tails; on the RFC's
-//! 22 080 traces that is at most lockdep's packed array. The benches
-//! package compares the depot with a `Mutex<HashMap>` store, a DashMap store and
-//! lockdep's fixed array; see `docs/benchmarks.md`.
+//! 22 080 traces that is at most lockdep's packed array. The benches package
+//! compares the depot with a `Mutex<HashMap>` store, a DashMap store and lockdep's
+//! fixed array; see `docs/benchmarks.md`. At 200 000 traces of ~24 frames, against
+//! the `Mutex<HashMap>` store in the same run: hits 0.39×, fetches 0.28× (3 ns),
+//! inserts 0.30× (about half of it the kernel backing new pages), 8.75 bytes per
+//! frame.
 //!
 //! # Cargo features
 //!
