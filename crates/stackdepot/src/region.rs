@@ -55,7 +55,7 @@ pub(crate) const FIRST_WORD: usize = 1;
 const MIRI_MAX_SLABS: usize = 256;
 
 pub(crate) struct SlabRegion {
-    /// Base of the region, 2 MiB aligned inside `_map`, taken once through
+    /// Base of the region, 2 MiB aligned inside `map`, taken once through
     /// `as_mut_ptr` so that it carries write permission. Never dereferenced as a
     /// slice: records are written and read through raw pointers only.
     base: NonNull<u8>,
@@ -70,7 +70,7 @@ pub(crate) struct SlabRegion {
     /// Bytes one slab counts against the cap (the slab and its record bits).
     slab_charge: usize,
     huge_pages: bool,
-    _map: MmapMut,
+    map: MmapMut,
 }
 
 // SAFETY: the region is memory this value owns; `base` caches its address. Records
@@ -126,7 +126,7 @@ impl SlabRegion {
             step: Mutex::new(first_step.clamp(1, Self::chunk_slabs(slab_size))),
             slab_charge,
             huge_pages,
-            _map: map,
+            map,
         })
     }
 
@@ -228,7 +228,7 @@ impl SlabRegion {
         if cfg!(miri) {
             return Ok(()); // Miri's mappings are plain zeroed memory.
         }
-        let offset = self.base.as_ptr() as usize - self._map.as_ptr() as usize;
+        let offset = self.base.as_ptr() as usize - self.map.as_ptr() as usize;
         let (start, end) = (from * self.slab_size, to * self.slab_size);
         #[cfg(target_os = "linux")]
         {
@@ -236,13 +236,13 @@ impl SlabRegion {
             let last_chunk = end / CHUNK_BYTES * CHUNK_BYTES;
             if self.huge_pages && last_chunk > first_chunk {
                 // A hint: without THP the range keeps 4 KiB pages.
-                let _ = self._map.advise_range(
+                let _ = self.map.advise_range(
                     memmap2::Advice::HugePage,
                     offset + first_chunk,
                     last_chunk - first_chunk,
                 );
             }
-            match self._map.advise_range(
+            match self.map.advise_range(
                 memmap2::Advice::PopulateWrite,
                 offset + start,
                 end - start,
