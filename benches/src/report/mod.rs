@@ -45,3 +45,22 @@ pub struct Report {
     /// The goals checked against these numbers.
     pub goals: Vec<Goal>,
 }
+
+#[cfg(test)]
+impl Report {
+    /// A 3-run, 2-thread report against mutex-hashmap with only `sizes` and
+    /// `goals` filled in: what the renderers' tests need.
+    pub(crate) fn for_test(sizes: Vec<SizeReport>, goals: Vec<Goal>) -> Report {
+        Report {
+            machine: Machine::default(),
+            runs: 3,
+            threads: 2,
+            reference: "mutex-hashmap".into(),
+            sizes,
+            small: None,
+            validator: None,
+            sdw1: Vec::new(),
+            goals,
+        }
+    }
+}

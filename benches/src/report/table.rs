@@ -261,7 +261,7 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Machine, SizeReport, evaluate_goals, fill_ratios};
+    use crate::report::{SizeReport, evaluate_goals, fill_ratios};
 
     #[test]
     fn the_text_report_shows_the_ceiling_beside_scaling_and_under_the_goals() {
@@ -302,17 +302,7 @@ mod tests {
             ceiling: Some(ceiling),
         }];
         let goals = evaluate_goals(&sizes, None, None);
-        let text = render(&Report {
-            machine: Machine::default(),
-            runs: 3,
-            threads: 2,
-            reference: "mutex-hashmap".into(),
-            sizes,
-            small: None,
-            validator: None,
-            sdw1: Vec::new(),
-            goals,
-        });
+        let text = render(&Report::for_test(sizes, goals));
         let line = |start: &str| {
             text.lines()
                 .find(|l| l.starts_with(start))

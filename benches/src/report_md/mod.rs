@@ -73,7 +73,7 @@ pub struct BenchReport {
 mod tests {
     use super::*;
     use crate::calibration::MachineCeiling;
-    use crate::report::{Machine, Report, SizeReport, StoreFigures, evaluate_goals};
+    use crate::report::{Report, SizeReport, StoreFigures, evaluate_goals};
 
     fn store(name: &str, hit: f64, insert: f64, fetch: f64, bytes_per_frame: f64) -> StoreFigures {
         StoreFigures {
@@ -161,17 +161,7 @@ mod tests {
                 scenario_scale: 1.0,
                 scenario_lengths: vec![1],
             },
-            depot: Report {
-                machine: Machine::default(),
-                runs: 3,
-                threads: 2,
-                reference: "mutex-hashmap".into(),
-                sizes,
-                small: None,
-                validator: None,
-                sdw1: Vec::new(),
-                goals,
-            },
+            depot: Report::for_test(sizes, goals),
             sweep: Some(ThreadSweep {
                 size: "kasan".into(),
                 traces: 200_000,

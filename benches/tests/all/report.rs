@@ -50,17 +50,7 @@ fn goals_use_the_kasan_size_and_report_misses() {
     ];
     stores[1].bytes_per_frame = 9.0;
     fill_ratios(&mut stores);
-    let size = |name: &str, stores: Vec<StoreFigures>| SizeReport {
-        size: name.to_string(),
-        traces: if name == "kasan" { 200_000 } else { 22_000 },
-        frames: 0,
-        mean_frames: 0.0,
-        stream_saves: 0,
-        stream_hit_ratio: 0.0,
-        input_only_ns: 0.0,
-        stores,
-        ceiling: None,
-    };
+    let size = |name: &str, stores: Vec<StoreFigures>| size_report(name, stores, None);
     // The rfc entry would meet everything; the goals must come from kasan's.
     let mut good = stores.clone();
     good[1] = figures("stackdepot", 1.0, 1.0, 1.0).with_scaling(0.5, 0.5);
@@ -115,6 +105,26 @@ fn paired_scaling_is_the_median_of_clean_per_run_ratios() {
     assert!((f.hit_scaling - 2.0).abs() < 1e-9);
 }
 
+/// A size's report with only what the goals read: its name, trace count, stores
+/// and machine ceiling.
+fn size_report(
+    name: &str,
+    stores: Vec<StoreFigures>,
+    ceiling: Option<MachineCeiling>,
+) -> SizeReport {
+    SizeReport {
+        size: name.to_string(),
+        traces: if name == "kasan" { 200_000 } else { 22_000 },
+        frames: 0,
+        mean_frames: 0.0,
+        stream_saves: 0,
+        stream_hit_ratio: 0.0,
+        input_only_ns: 0.0,
+        stores,
+        ceiling,
+    }
+}
+
 fn ceiling(label: &str, alu: f64) -> MachineCeiling {
     MachineCeiling {
         label: label.to_string(),
@@ -136,17 +146,7 @@ fn scaling_goals_carry_the_machine_ceiling_without_changing_verdicts() {
         figures("stackdepot", 40.0, 100.0, 10.0).with_scaling(25.0, 5.0),
     ];
     fill_ratios(&mut stores);
-    let size = |name: &str, c: Option<MachineCeiling>| SizeReport {
-        size: name.to_string(),
-        traces: if name == "kasan" { 200_000 } else { 22_000 },
-        frames: 0,
-        mean_frames: 0.0,
-        stream_saves: 0,
-        stream_hit_ratio: 0.0,
-        input_only_ns: 0.0,
-        stores: stores.clone(),
-        ceiling: c,
-    };
+    let size = |name: &str, c: Option<MachineCeiling>| size_report(name, stores.clone(), c);
     let with = evaluate_goals(
         &[
             size("rfc", Some(ceiling("rfc", 1.7))),
