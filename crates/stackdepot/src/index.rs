@@ -20,7 +20,8 @@
 //!
 //! Growth: a shard's table doubles when it passes 80 % full. The larger table is
 //! mapped *before* it is needed, outside the lock (by a `MayAlloc` save or
-//! `refill`), and kept as the shard's spare; under the lock the entries are copied
+//! `refill`), its pages backed at once so the copy never page-faults under the
+//! lock, and kept as the shard's spare; under the lock the entries are copied
 //! into it and it is published with one `Release` store. The old table is retired:
 //! it stays mapped (a lock-free reader may still be probing it) but its slot pages
 //! are returned to the OS, so such a reader sees empty slots, reports a miss and

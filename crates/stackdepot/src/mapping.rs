@@ -24,10 +24,19 @@ const _: () = assert!(core::mem::size_of::<MmapMut>() <= STASH_BYTES);
 const _: () = assert!(core::mem::align_of::<MmapMut>() <= 8);
 
 /// Maps `len` zero-filled bytes and stashes the mapping's owner at its start.
-/// Pages appear on first touch: a spare index table may wait long before use.
+///
+/// Every page is backed at once (`MAP_POPULATE`): a spare index table is filled
+/// under its shard's spin lock, which must not wait for page faults (a no-wait
+/// saver spinning on that lock would give up). Mapping happens outside any lock.
 pub(crate) fn map_zeroed(len: usize) -> std::io::Result<NonNull<u8>> {
     debug_assert!(len > STASH_BYTES);
-    let mut mmap = memmap2::MmapOptions::new().len(len).map_anon()?;
+    let mut options = memmap2::MmapOptions::new();
+    options.len(len);
+    // Miri models only MAP_PRIVATE|MAP_ANONYMOUS; population is a performance hint.
+    if !cfg!(miri) {
+        options.populate();
+    }
+    let mut mmap = options.map_anon()?;
     let base = NonNull::new(mmap.as_mut_ptr())
         .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::Other))?;
     // SAFETY: the mapping is `len > STASH_BYTES` bytes long, page aligned (so aligned

@@ -242,11 +242,10 @@ impl SlabRegion {
                     last_chunk - first_chunk,
                 );
             }
-            match self.map.advise_range(
-                memmap2::Advice::PopulateWrite,
-                offset + start,
-                end - start,
-            ) {
+            match self
+                .map
+                .advise_range(memmap2::Advice::PopulateWrite, offset + start, end - start)
+            {
                 Ok(()) => return Ok(()),
                 // Out of memory (or a memory cgroup's limit): an error for the caller.
                 // Touching the pages instead would invite the OOM killer.
