@@ -98,6 +98,15 @@ impl Counters {
             .sum()
     }
 
+    /// Every outcome of every shard: the saves that did not store a new trace.
+    pub(crate) fn sum_all_outcomes(&self) -> u64 {
+        self.shards
+            .iter()
+            .flat_map(|s| s.outcomes.iter())
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
+
     pub(crate) fn sum_tally(&self, t: Tally) -> u64 {
         self.shards
             .iter()

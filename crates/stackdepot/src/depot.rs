@@ -290,16 +290,6 @@ impl StackDepot {
         let slab_bytes = slabs * slab_size;
         let hits = c.sum_outcome(Outcome::Hit);
         let lost = c.sum_outcome(Outcome::LostRace);
-        let outcomes = [
-            Outcome::Hit,
-            Outcome::LostRace,
-            Outcome::Empty,
-            Outcome::NoReserve,
-            Outcome::CapReached,
-            Outcome::MapFailed,
-            Outcome::Contended,
-            Outcome::Exhausted,
-        ];
         Stats {
             traces,
             frames,
@@ -314,8 +304,9 @@ impl StackDepot {
             index_slots: slots,
             index_longest_probe: longest,
             index_probe_total: probes,
-            // Every stored trace was one save that inserted it.
-            saves: traces + outcomes.iter().map(|&o| c.sum_outcome(o)).sum::<u64>(),
+            // Every stored trace was one save that inserted it; every other save
+            // counted exactly one outcome.
+            saves: traces + c.sum_all_outcomes(),
             dedup_hits: hits + lost,
             lost_races: lost,
             truncated: c.sum_tally(Tally::Truncated),
