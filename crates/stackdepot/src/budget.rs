@@ -18,15 +18,7 @@ impl Budget {
 
     /// Reserves `bytes` of the cap before mapping them.
     pub(crate) fn charge(&self, bytes: usize) -> Result<(), SaveError> {
-        let before = self.mapped.fetch_add(bytes, Ordering::Relaxed);
-        if before
-            .checked_add(bytes)
-            .is_none_or(|after| after > self.cap)
-        {
-            self.mapped.fetch_sub(bytes, Ordering::Relaxed);
-            return Err(SaveError::CapReached);
-        }
-        Ok(())
+        self.charge_up_to(bytes, 1).map(|_| ())
     }
 
     /// Reserves as many `unit`-byte pieces as fit under the cap, at most `want`
