@@ -217,7 +217,7 @@ impl StackDepot {
         Some(unsafe { self.region.record(body, len) })
     }
 
-    /// Maps slabs until the no-wait reserve is full and pre-maps the next index
+    /// Populates slabs until the no-wait reserve is full and pre-maps the next index
     /// table of every shard that is past half its growth point. Call it from a
     /// context that may map (not from an allocator hook or under your own locks),
     /// for example periodically, or after a no-wait save failed with
@@ -475,7 +475,7 @@ impl StackDepot {
                 match alloc {
                     Alloc::NoWait => return Err(SaveError::NoReserve),
                     Alloc::MayAlloc => {
-                        let want = open + 1 + self.config.reserve_slabs;
+                        let want = self.reserve_target(open + 1);
                         self.region.grow(open + 1, want, &self.budget)?;
                         continue;
                     }
@@ -501,10 +501,15 @@ impl StackDepot {
         (self.cursor.load(Ordering::Relaxed) >> 32) as usize
     }
 
+    /// Slabs to have populated once `opened` slabs are open: those, plus the
+    /// reserve (slabs populated and not yet opened), as far as the region goes.
+    fn reserve_target(&self, opened: usize) -> usize {
+        (opened + self.config.reserve_slabs).min(self.region.slabs())
+    }
+
     /// Populates slabs until [`Config::reserve_slabs`] are ready beyond the open one.
     fn fill_reserve(&self) -> Result<(), SaveError> {
-        // The reserve: slabs populated and not yet opened.
-        let want = (self.opened() + self.config.reserve_slabs).min(self.region.slabs());
+        let want = self.reserve_target(self.opened());
         if self.region.populated() >= want {
             return Ok(());
         }
