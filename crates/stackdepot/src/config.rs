@@ -42,7 +42,7 @@ pub struct Config {
     /// Ask the OS for transparent huge pages for the slab region's whole 2 MiB
     /// chunks (see the [`implementation`](crate::implementation) notes, "Memory").
     /// When the kernel has a warm huge page at hand, inserts into a growing depot get
-    /// faster (fewer page faults and TLB misses: 0.20× instead of 0.32× the
+    /// faster (fewer page faults and TLB misses: 0.20–0.22× instead of 0.30× the
     /// hand-written store's time per insert at 200k traces, measured); when it must
     /// compact memory, or, in a VM, have the host back a block it reclaimed, the
     /// growth step that maps a chunk can take milliseconds (up to 0.9× measured).

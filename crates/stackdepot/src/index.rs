@@ -192,7 +192,7 @@ impl Shard {
 
     #[inline]
     fn current(&self) -> Table {
-        // Acquire: pairs with the Release publication in `grow_into`, making the
+        // Acquire: pairs with the Release publication in `grow`, making the
         // header and every copied slot visible.
         Table::from_ptr(self.table.load(Ordering::Acquire)).expect("a shard always has a table")
     }

@@ -1,5 +1,5 @@
-//! Where published records start and end: two bits per slab word, for every
-//! addressable slab, in one dense mapping beside the slabs.
+//! Where published records start and end: two bits per slab word, for every slab
+//! of the region, in one dense mapping beside it.
 //!
 //! A record is only its frames (no header word in the slab): the *start* bit marks
 //! its first frame, the *end* bit its last. Both are set at publication, end first,
@@ -7,10 +7,11 @@
 //! trusts anything, then finds the length as the distance to the next end bit.
 //!
 //! ```text
-//!  per slab: ┌────────┬────────┬────────┬────────┬───┬────────┬────────┐
-//!            │start 0 │ end 0  │start 1 │ end 1  │ … │start k │ end k  │   u64 each,
-//!            └────────┴────────┴────────┴────────┴───┴────────┴────────┘   word i of the
-//!             bit w%64 of pair w/64: record starts / ends at slab word w     slab ↔ pair i/64
+//!  ┌────────┬────────┬────────┬────────┬───┬────────┬────────┬─────────┐
+//!  │start 0 │ end 0  │start 1 │ end 1  │ … │start k │ end k  │ padding │   u64 each
+//!  └────────┴────────┴────────┴────────┴───┴────────┴────────┴─────────┘
+//!   bit b%64 of pair b/64: a record starts / ends at handle body b (slab index and
+//!   word offset read as one number, so a slab's bits are consecutive pairs)
 //! ```
 //!
 //! Why here and not in a header inside the slab:
@@ -25,7 +26,7 @@
 //!   usually one cache line, the one its start bit is in.
 //!
 //! Records are disjoint word ranges, so the first end bit at or after a record's
-//! start is its own. Only the pages holding bits of installed slabs are touched.
+//! start is its own. Only the pages holding bits of populated slabs are touched.
 
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -37,7 +38,9 @@ use crate::config::page_size;
 pub(crate) struct RecordBits {
     /// Base of `_map`, taken once through `as_mut_ptr` so that it may be written.
     base: NonNull<AtomicU64>,
-    /// The largest handle body covered (`2^body_bits - 1`): every word a handle can name.
+    /// The largest handle body covered: the region's slabs, rounded up to a power of
+    /// two, times the slab's words, less one. Masking a raw handle with it keeps
+    /// every index in bounds.
     max_body: u32,
     /// Mask of a body's in-slab word offset (records never cross a slab).
     offset_mask: u32,

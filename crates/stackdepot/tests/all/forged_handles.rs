@@ -66,7 +66,7 @@ fn every_value_in_the_used_slabs_and_at_field_boundaries_is_safe() {
     }
     // The slab indices the saved handles name, their neighbours and the first
     // few: every offset in them, with and without caller bits. The depot must
-    // validate offsets into the middle of a record, at a slab header, or past
+    // validate offsets into the middle of a record, at a slab's unused first word, or past
     // the last record.
     let mut slab_indices: BTreeSet<usize> = (0..(slabs + 2).min(layout.max_slabs())).collect();
     for handle in saved.by_handle.keys() {
