@@ -78,23 +78,6 @@ fn default_out() -> PathBuf {
         .join("benchmarks.md")
 }
 
-fn validator_scales(name: &str) -> Result<Vec<GraphSpec>, String> {
-    let mut scales: Vec<GraphSpec> = match name {
-        "full" => GraphSpec::SCALES.to_vec(),
-        "tenth" => GraphSpec::SCALES[..2].to_vec(),
-        "hundredth" => GraphSpec::SCALES[..1].to_vec(),
-        other => {
-            return Err(format!(
-                "unknown validator scale {other:?} (full, tenth, hundredth)"
-            ));
-        }
-    };
-    // As in depot-report: the dense shape only up to a tenth (its full-size build takes minutes).
-    let dense = GraphSpec::DENSE_SCALES.len().min(scales.len());
-    scales.extend_from_slice(&GraphSpec::DENSE_SCALES[..dense]);
-    Ok(scales)
-}
-
 fn run(args: &Args) -> Result<(), String> {
     let mut env = Environment::probe();
     if !env.machine.optimized {
@@ -108,11 +91,12 @@ fn run(args: &Args) -> Result<(), String> {
     if let Some(runs) = args.runs {
         effort.runs = runs.max(1);
     }
-    let scales = validator_scales(args.validator_scale.as_deref().unwrap_or(if args.quick {
-        "tenth"
-    } else {
-        "full"
-    }))?;
+    let scales =
+        GraphSpec::scales_up_to(args.validator_scale.as_deref().unwrap_or(if args.quick {
+            "tenth"
+        } else {
+            "full"
+        }))?;
     let lengths = args
         .lengths
         .clone()

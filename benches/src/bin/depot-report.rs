@@ -101,18 +101,7 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("depot-report: warning: debug build; run with --release for meaningful numbers");
     }
     let mut progress = |line: &str| eprintln!("  {line}");
-    let mut scales: Vec<GraphSpec> = match args.validator_scale.as_str() {
-        "full" => GraphSpec::SCALES.to_vec(),
-        "tenth" => GraphSpec::SCALES[..2].to_vec(),
-        "hundredth" => GraphSpec::SCALES[..1].to_vec(),
-        other => {
-            return Err(format!(
-                "unknown validator scale {other:?} (full, tenth, hundredth)"
-            ));
-        }
-    };
-    let dense = GraphSpec::DENSE_SCALES.len().min(scales.len());
-    scales.extend_from_slice(&GraphSpec::DENSE_SCALES[..dense]);
+    let scales = GraphSpec::scales_up_to(&args.validator_scale)?;
     let mut sizes = Vec::new();
     let mut small = None;
     let mut sdw1 = Vec::new();
