@@ -186,21 +186,14 @@ fn run(args: &Args) -> Result<(), String> {
     }
     env.finish();
 
-    let mut goals = report::evaluate_goals(&sizes, Some(&small), Some(&validator));
-    for f in &sdw1 {
-        goals.extend(report::store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
-    }
-    let depot = Report {
-        machine: env.machine.clone(),
-        runs: effort.runs,
-        threads: effort.threads,
-        reference: StoreKind::MutexHashMap.name().to_string(),
+    let depot = Report::new(
+        env.machine.clone(),
+        effort,
         sizes,
-        small: Some(small),
-        validator: Some(validator),
+        Some(small),
+        Some(validator),
         sdw1,
-        goals,
-    };
+    );
     let bench = BenchReport {
         environment: env,
         settings,

@@ -125,21 +125,7 @@ fn run(args: &Args) -> Result<(), String> {
         ))
     };
     machine.finish();
-    let mut goals = report::evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
-    for f in &sdw1 {
-        goals.extend(report::store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
-    }
-    let report = Report {
-        machine,
-        runs: effort.runs,
-        threads: effort.threads,
-        reference: StoreKind::MutexHashMap.name().to_string(),
-        sizes,
-        small,
-        validator,
-        sdw1,
-        goals,
-    };
+    let report = Report::new(machine, effort, sizes, small, validator, sdw1);
     print!("{}", report::render(&report));
     if let Some(path) = &args.json {
         let json =

@@ -46,6 +46,36 @@ pub struct Report {
     pub goals: Vec<Goal>,
 }
 
+impl Report {
+    /// The report of one run's measurements, with ratios against `mutex-hashmap`
+    /// and the goals checked on them: [`evaluate_goals`] on the sizes, the small
+    /// depot and the validator, then [`store_goals`] for each SDW1 file.
+    pub fn new(
+        machine: Machine,
+        effort: Effort,
+        sizes: Vec<SizeReport>,
+        small: Option<SmallDepotCost>,
+        validator: Option<ValidatorReport>,
+        sdw1: Vec<Sdw1Report>,
+    ) -> Report {
+        let mut goals = evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
+        for f in &sdw1 {
+            goals.extend(store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
+        }
+        Report {
+            machine,
+            runs: effort.runs,
+            threads: effort.threads,
+            reference: crate::stores::MutexHashMapStore::NAME.to_string(),
+            sizes,
+            small,
+            validator,
+            sdw1,
+            goals,
+        }
+    }
+}
+
 #[cfg(test)]
 impl Report {
     /// A 3-run, 2-thread report against mutex-hashmap with only `sizes` and
