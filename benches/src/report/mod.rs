@@ -10,6 +10,7 @@ pub mod synthetic;
 mod table;
 pub mod validator;
 
+pub(crate) use figures::mops;
 pub use figures::{StoreFigures, fill_ratios};
 pub use goals::{
     Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_COLD_WARM_GROWTH_LIMIT, SCALING_LIMIT, SMALL_DEPOT_LIMIT,
