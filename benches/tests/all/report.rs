@@ -10,10 +10,6 @@ use stackdepot_benches::report::{
 fn figures(store: &str, hit: f64, insert: f64, fetch: f64) -> StoreFigures {
     StoreFigures {
         store: store.to_string(),
-        hit_ns: hit,
-        insert_ns: insert,
-        fetch_ns: fetch,
-        stream_ns: Some(hit * 2.0),
         threads: 2,
         ..StoreFigures::default()
     }
