@@ -1,7 +1,8 @@
 //! One criterion binary, a module per topic (one link instead of N).
 //!
-//! Dimensions: store (stackdepot, mutex-hashmap, dashmap, kernel-fixed) × size
-//! (rfc: 22k traces of ~21 frames; kasan: 200k traces of ~24 frames) ×
+//! Dimensions: store (every `StoreKind::ALL`: stackdepot, stackdepot-thp,
+//! mutex-hashmap, dashmap, kernel-fixed) × size (rfc: 22k traces of ~21
+//! frames; kasan: 200k traces of ~24 frames) ×
 //! operation (save of a stored trace, save of a new trace into a fresh store,
 //! fetch of a random id, handle to slice (`fetch_random`) and with every frame
 //! read (`fetch_random_read`), and the hit and both fetch loops on two threads

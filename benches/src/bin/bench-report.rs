@@ -78,23 +78,6 @@ fn default_out() -> PathBuf {
         .join("benchmarks.md")
 }
 
-fn validator_scales(name: &str) -> Result<Vec<GraphSpec>, String> {
-    let mut scales: Vec<GraphSpec> = match name {
-        "full" => GraphSpec::SCALES.to_vec(),
-        "tenth" => GraphSpec::SCALES[..2].to_vec(),
-        "hundredth" => GraphSpec::SCALES[..1].to_vec(),
-        other => {
-            return Err(format!(
-                "unknown validator scale {other:?} (full, tenth, hundredth)"
-            ));
-        }
-    };
-    // As in depot-report: the dense shape only up to a tenth (its full-size build takes minutes).
-    let dense = GraphSpec::DENSE_SCALES.len().min(scales.len());
-    scales.extend_from_slice(&GraphSpec::DENSE_SCALES[..dense]);
-    Ok(scales)
-}
-
 fn run(args: &Args) -> Result<(), String> {
     let mut env = Environment::probe();
     if !env.machine.optimized {
@@ -108,11 +91,12 @@ fn run(args: &Args) -> Result<(), String> {
     if let Some(runs) = args.runs {
         effort.runs = runs.max(1);
     }
-    let scales = validator_scales(args.validator_scale.as_deref().unwrap_or(if args.quick {
-        "tenth"
-    } else {
-        "full"
-    }))?;
+    let scales =
+        GraphSpec::scales_up_to(args.validator_scale.as_deref().unwrap_or(if args.quick {
+            "tenth"
+        } else {
+            "full"
+        }))?;
     let lengths = args
         .lengths
         .clone()
@@ -202,21 +186,14 @@ fn run(args: &Args) -> Result<(), String> {
     }
     env.finish();
 
-    let mut goals = report::evaluate_goals(&sizes, Some(&small), Some(&validator));
-    for f in &sdw1 {
-        goals.extend(report::store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
-    }
-    let depot = Report {
-        machine: env.machine.clone(),
-        runs: effort.runs,
-        threads: effort.threads,
-        reference: StoreKind::MutexHashMap.name().to_string(),
+    let depot = Report::new(
+        env.machine.clone(),
+        effort,
         sizes,
-        small: Some(small),
-        validator: Some(validator),
+        Some(small),
+        Some(validator),
         sdw1,
-        goals,
-    };
+    );
     let bench = BenchReport {
         environment: env,
         settings,

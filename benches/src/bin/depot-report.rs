@@ -101,18 +101,7 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("depot-report: warning: debug build; run with --release for meaningful numbers");
     }
     let mut progress = |line: &str| eprintln!("  {line}");
-    let mut scales: Vec<GraphSpec> = match args.validator_scale.as_str() {
-        "full" => GraphSpec::SCALES.to_vec(),
-        "tenth" => GraphSpec::SCALES[..2].to_vec(),
-        "hundredth" => GraphSpec::SCALES[..1].to_vec(),
-        other => {
-            return Err(format!(
-                "unknown validator scale {other:?} (full, tenth, hundredth)"
-            ));
-        }
-    };
-    let dense = GraphSpec::DENSE_SCALES.len().min(scales.len());
-    scales.extend_from_slice(&GraphSpec::DENSE_SCALES[..dense]);
+    let scales = GraphSpec::scales_up_to(&args.validator_scale)?;
     let mut sizes = Vec::new();
     let mut small = None;
     let mut sdw1 = Vec::new();
@@ -136,21 +125,7 @@ fn run(args: &Args) -> Result<(), String> {
         ))
     };
     machine.finish();
-    let mut goals = report::evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
-    for f in &sdw1 {
-        goals.extend(report::store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
-    }
-    let report = Report {
-        machine,
-        runs: effort.runs,
-        threads: effort.threads,
-        reference: StoreKind::MutexHashMap.name().to_string(),
-        sizes,
-        small,
-        validator,
-        sdw1,
-        goals,
-    };
+    let report = Report::new(machine, effort, sizes, small, validator, sdw1);
     print!("{}", report::render(&report));
     if let Some(path) = &args.json {
         let json =

@@ -231,7 +231,9 @@ impl RunSamples {
     }
 }
 
-fn mops(ns_per_op: f64) -> f64 {
+/// Million operations per second from ns per operation; 0 for a time that is not
+/// positive (an infinite one gives 0 too).
+pub(crate) fn mops(ns_per_op: f64) -> f64 {
     if ns_per_op > 0.0 {
         1e3 / ns_per_op
     } else {

@@ -60,10 +60,17 @@ impl Machine {
 
 /// The 1-minute load average (0 when unavailable).
 pub fn load_average() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-        .unwrap_or(0.0)
+    load_averages()[0]
+}
+
+/// The 1-, 5- and 15-minute load averages of /proc/loadavg (0 for any unavailable).
+pub fn load_averages() -> [f64; 3] {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut out = [0.0; 3];
+    for (slot, field) in out.iter_mut().zip(text.split_whitespace()) {
+        *slot = field.parse().unwrap_or(0.0);
+    }
+    out
 }
 
 /// Best effort: the checkout's revision, or "unknown" outside a git checkout.

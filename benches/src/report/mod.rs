@@ -10,6 +10,7 @@ pub mod synthetic;
 mod table;
 pub mod validator;
 
+pub(crate) use figures::mops;
 pub use figures::{StoreFigures, fill_ratios};
 pub use goals::{
     Goal, LOCK_OVERHEAD_LIMIT_NS, SCALE_COLD_WARM_GROWTH_LIMIT, SCALING_LIMIT, SMALL_DEPOT_LIMIT,
@@ -44,6 +45,36 @@ pub struct Report {
     pub sdw1: Vec<Sdw1Report>,
     /// The goals checked against these numbers.
     pub goals: Vec<Goal>,
+}
+
+impl Report {
+    /// The report of one run's measurements, with ratios against `mutex-hashmap`
+    /// and the goals checked on them: [`evaluate_goals`] on the sizes, the small
+    /// depot and the validator, then [`store_goals`] for each SDW1 file.
+    pub fn new(
+        machine: Machine,
+        effort: Effort,
+        sizes: Vec<SizeReport>,
+        small: Option<SmallDepotCost>,
+        validator: Option<ValidatorReport>,
+        sdw1: Vec<Sdw1Report>,
+    ) -> Report {
+        let mut goals = evaluate_goals(&sizes, small.as_ref(), validator.as_ref());
+        for f in &sdw1 {
+            goals.extend(store_goals(&f.file, &f.stores, f.ceiling.as_ref()));
+        }
+        Report {
+            machine,
+            runs: effort.runs,
+            threads: effort.threads,
+            reference: crate::stores::MutexHashMapStore::NAME.to_string(),
+            sizes,
+            small,
+            validator,
+            sdw1,
+            goals,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use crate::stores::{AnyStore, StoreKind};
 use crate::with_store;
 use crate::workload::TraceSet;
 
-use super::synthetic::Effort;
+use super::synthetic::{Effort, check_tally, ns_per};
 
 /// Events gathered into the hit loops' sequential input (at most).
 const INPUT_EVENTS: usize = 1 << 18;
@@ -136,7 +136,7 @@ pub fn replay_file(
             let fresh = kind.build(&w.traces);
             let (x, tally) =
                 with_store!(&fresh, s => sample(inserts.len() as u64, || save_all(s, &inserts)));
-            refused(kind, "insert", tally.refused)?;
+            check_tally(kind, "insert", tally.refused)?;
             sm.insert.push(x);
             drop(fresh);
 
@@ -144,9 +144,9 @@ pub fn replay_file(
             let store = kind.build(&w.traces);
             let (t, tally) =
                 with_store!(&store, s => save_stream(s, &w.traces, &w.events, STREAM_CHUNK));
-            refused(kind, "replay", tally.refused)?;
+            check_tally(kind, "replay", tally.refused)?;
             sm.stream.push(Sample {
-                ns: ns_per(t.as_nanos(), w.events.len()),
+                ns: ns_per(t, w.events.len() as u64),
                 waited: 0.0,
             });
 
@@ -156,7 +156,7 @@ pub fn replay_file(
             let (hit_ops, fetch_ops_n) = (effort.hit_ops.max(1), effort.fetch_ops.max(1));
             with_store!(&store, s => {
                 let (x, tally) = sample(hit_ops, || save_ops(s, &hit_input, 0, hit_ops));
-                refused(kind, "hit", tally.refused)?;
+                check_tally(kind, "hit", tally.refused)?;
                 sm.hit.push(x);
                 let (x, sum) = sample(fetch_ops_n, || fetch_slice_ops(s, &ids, 0, fetch_ops_n));
                 black_box(sum);
@@ -200,18 +200,6 @@ pub fn replay_file(
         stores,
         ceiling,
     })
-}
-
-fn ns_per(nanos: u128, ops: usize) -> f64 {
-    nanos as f64 / ops.max(1) as f64
-}
-
-fn refused(kind: StoreKind, what: &str, n: u64) -> Result<(), String> {
-    if n == 0 {
-        Ok(())
-    } else {
-        Err(format!("{}: {n} {what} saves refused", kind.name()))
-    }
 }
 
 /// The id of every event's trace (up to [`FETCH_EVENTS`] events), from a filled store.

@@ -209,7 +209,8 @@ pub fn measure_size(
     })
 }
 
-fn check_tally(kind: StoreKind, what: &str, refused: u64) -> Result<(), String> {
+/// An error naming the store if it refused any of a loop's saves.
+pub(super) fn check_tally(kind: StoreKind, what: &str, refused: u64) -> Result<(), String> {
     if refused == 0 {
         Ok(())
     } else {
@@ -217,7 +218,8 @@ fn check_tally(kind: StoreKind, what: &str, refused: u64) -> Result<(), String> 
     }
 }
 
-fn ns_per(t: std::time::Duration, ops: u64) -> f64 {
+/// Nanoseconds per operation.
+pub(super) fn ns_per(t: std::time::Duration, ops: u64) -> f64 {
     t.as_nanos() as f64 / ops.max(1) as f64
 }
 

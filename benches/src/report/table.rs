@@ -181,7 +181,7 @@ pub fn render(r: &Report) -> String {
     out
 }
 
-/// The machine's ceiling under a size's scaling table, or a note that it was not measured.
+/// The machine's ceiling under a size's scaling table; nothing if it was not measured.
 fn ceiling_line(out: &mut String, ceiling: Option<&MachineCeiling>) {
     if let Some(c) = ceiling {
         let _ = writeln!(out, "{}", c.describe());

@@ -119,7 +119,7 @@ pub fn memory_chart_svg(chart: &MemoryChart) -> Result<String, String> {
             ))
             .map_err(err)?
             .label(label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(3)));
+            .legend(legend_line(colour.stroke_width(3)));
             if f.overflowed {
                 ctx.draw_series([Cross::new((end, y), 7, colour.stroke_width(3))])
                     .map_err(err)?;
@@ -135,7 +135,7 @@ pub fn memory_chart_svg(chart: &MemoryChart) -> Result<String, String> {
         ))
         .map_err(err)?
         .label("growable depot: bytes used")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], depot.stroke_width(3)));
+        .legend(legend_line(depot.stroke_width(3)));
         let mapped = depot.mix(0.5);
         ctx.draw_series(DashedLineSeries::new(
             chart
@@ -148,7 +148,7 @@ pub fn memory_chart_svg(chart: &MemoryChart) -> Result<String, String> {
         ))
         .map_err(err)?
         .label("growable depot: bytes mapped (reserve and spare tables included)")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], mapped.stroke_width(2)));
+        .legend(legend_line(mapped.stroke_width(2)));
         ctx.configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
@@ -158,6 +158,11 @@ pub fn memory_chart_svg(chart: &MemoryChart) -> Result<String, String> {
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// A series' sample in the legend: a short stroke in the series' own style.
+fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style)
 }
 
 /// The depot is blue on every chart; the other stores take the next colours in
@@ -247,7 +252,7 @@ pub fn throughput_chart_svg(sweep: &ThreadSweep, what: Throughput) -> Result<Str
             ))
             .map_err(err)?
             .label(s.store.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(3)));
+            .legend(legend_line(colour.stroke_width(3)));
             ctx.draw_series(line.iter().map(|&p| Circle::new(p, 4, colour.filled())))
                 .map_err(err)?;
         }

@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::report::Machine;
-use crate::report::machine::load_average;
+use crate::report::machine::{load_average, load_averages};
 
 /// One step of the run: how long it took and the load when it ended.
 #[derive(Clone, Debug, Serialize)]
@@ -110,16 +110,6 @@ fn command_line(program: &str, args: &[&str]) -> Option<String> {
     let text = String::from_utf8(out.stdout).ok()?;
     let text = text.trim_end().to_string();
     (!text.is_empty()).then_some(text)
-}
-
-/// The three load averages of /proc/loadavg (zeros when unavailable).
-fn load_averages() -> [f64; 3] {
-    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let mut out = [0.0; 3];
-    for (slot, field) in out.iter_mut().zip(text.split_whitespace()) {
-        *slot = field.parse().unwrap_or(0.0);
-    }
-    out
 }
 
 /// `t` as `YYYY-MM-DD HH:MM` UTC (no date crate in the workspace; the civil-date

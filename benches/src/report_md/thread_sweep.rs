@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::fixture::Fixture;
 use crate::measure::{Sample, clean_median, fetch_slice_ops, sample_concurrent, save_ops};
+use crate::report::mops;
 use crate::stores::StoreKind;
 use crate::with_store;
 use crate::workload::SizeSpec;
@@ -152,15 +153,6 @@ pub fn measure_thread_sweep(
         fetch_ops_per_thread,
         stores,
     })
-}
-
-/// Million operations per second from ns per operation.
-fn mops(ns_per_op: f64) -> f64 {
-    if ns_per_op > 0.0 && ns_per_op.is_finite() {
-        1e3 / ns_per_op
-    } else {
-        0.0
-    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,26 @@ impl GraphSpec {
         },
     ];
 
+    /// The graphs a report measures up to the largest size named `largest`
+    /// (`full`, `tenth` or `hundredth`): the clustered sizes up to it, then the
+    /// dense shape at as many of its two sizes (its full-size build takes
+    /// minutes). An unknown name is an error naming the choices.
+    pub fn scales_up_to(largest: &str) -> Result<Vec<GraphSpec>, String> {
+        let mut scales: Vec<GraphSpec> = match largest {
+            "full" => GraphSpec::SCALES.to_vec(),
+            "tenth" => GraphSpec::SCALES[..2].to_vec(),
+            "hundredth" => GraphSpec::SCALES[..1].to_vec(),
+            other => {
+                return Err(format!(
+                    "unknown validator scale {other:?} (full, tenth, hundredth)"
+                ));
+            }
+        };
+        let dense = GraphSpec::DENSE_SCALES.len().min(scales.len());
+        scales.extend_from_slice(&GraphSpec::DENSE_SCALES[..dense]);
+        Ok(scales)
+    }
+
     /// `classes` classes with 10 dependencies and 100 chains per class.
     const fn clustered(name: &'static str, classes: usize, seed: u64) -> GraphSpec {
         GraphSpec {
@@ -295,6 +315,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn scale_names_pick_the_clustered_sizes_and_at_most_two_dense_ones() {
+        let names = |largest: &str| -> Vec<&str> {
+            GraphSpec::scales_up_to(largest)
+                .unwrap()
+                .iter()
+                .map(|s| s.name)
+                .collect()
+        };
+        assert_eq!(
+            names("full"),
+            [
+                "100/1k/10k",
+                "1k/10k/100k",
+                "10k/100k/1M",
+                "dense 100/1k/10k",
+                "dense 1k/10k/100k"
+            ]
+        );
+        assert_eq!(
+            names("tenth"),
+            [
+                "100/1k/10k",
+                "1k/10k/100k",
+                "dense 100/1k/10k",
+                "dense 1k/10k/100k"
+            ]
+        );
+        assert_eq!(names("hundredth"), ["100/1k/10k", "dense 100/1k/10k"]);
+        let err = GraphSpec::scales_up_to("half").unwrap_err();
+        assert!(
+            err.contains("\"half\"") && err.contains("hundredth"),
+            "{err}"
+        );
     }
 
     #[test]

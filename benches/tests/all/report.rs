@@ -3,16 +3,13 @@
 use stackdepot_benches::calibration::MachineCeiling;
 use stackdepot_benches::measure::Sample;
 use stackdepot_benches::report::{
-    SizeReport, StoreFigures, evaluate_goals, fill_ratios, goal_ceilings, store_goals,
+    Effort, Machine, Report, Sdw1Report, SizeReport, StoreFigures, evaluate_goals, fill_ratios,
+    goal_ceilings, store_goals,
 };
 
 fn figures(store: &str, hit: f64, insert: f64, fetch: f64) -> StoreFigures {
     StoreFigures {
         store: store.to_string(),
-        hit_ns: hit,
-        insert_ns: insert,
-        fetch_ns: fetch,
-        stream_ns: Some(hit * 2.0),
         threads: 2,
         ..StoreFigures::default()
     }
@@ -197,4 +194,40 @@ fn scaling_goals_carry_the_machine_ceiling_without_changing_verdicts() {
         .map(|c| c.label.as_str())
         .collect();
     assert_eq!(labels, ["kasan", "f.sdw1"]);
+}
+
+#[test]
+fn a_report_checks_the_sizes_goals_then_each_sdw1_files() {
+    let mut stores = vec![
+        figures("mutex-hashmap", 100.0, 200.0, 50.0).with_scaling(100.0, 50.0),
+        figures("stackdepot", 40.0, 100.0, 10.0).with_scaling(25.0, 5.0),
+    ];
+    fill_ratios(&mut stores);
+    let file = Sdw1Report {
+        file: "f.sdw1".into(),
+        summary: Default::default(),
+        referenced_traces: 0,
+        referenced_frames: 0,
+        verified: true,
+        stores: stores.clone(),
+        ceiling: None,
+    };
+    let r = Report::new(
+        Machine::default(),
+        Effort::QUICK,
+        vec![size_report("kasan", stores.clone(), None)],
+        None,
+        None,
+        vec![file],
+    );
+    let kasan = evaluate_goals(&[size_report("kasan", stores.clone(), None)], None, None);
+    let sdw1 = store_goals("f.sdw1", &stores, None);
+    let whats: Vec<&str> = r.goals.iter().map(|g| g.what.as_str()).collect();
+    let expected: Vec<&str> = kasan.iter().chain(&sdw1).map(|g| g.what.as_str()).collect();
+    assert_eq!(whats, expected);
+    assert!(whats.last().is_some_and(|w| w.ends_with("(f.sdw1)")));
+    assert_eq!(
+        (r.runs, r.threads, r.reference.as_str()),
+        (Effort::QUICK.runs, Effort::QUICK.threads, "mutex-hashmap")
+    );
 }
