@@ -30,6 +30,16 @@ fn kinds(findings: &[Finding]) -> Vec<FindingKind> {
     findings.iter().map(|f| f.kind).collect()
 }
 
+/// Runs `f` on a new thread called `name` (the name findings report) and waits for it.
+fn run_on_thread_named(name: &str, f: impl FnOnce() + Send + 'static) {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
 /// Every lock it returns comes from this one creation site, hence one class.
 fn same_site_mutex(validator: &'static Validator) -> Mutex<u32> {
     Mutex::with_validator(validator, 0)
@@ -42,27 +52,17 @@ fn abba_across_two_threads_is_a_circular_dependency_with_captured_traces() {
     let b = Arc::new(Mutex::with_validator(v, 0u32));
 
     let (a1, b1) = (Arc::clone(&a), Arc::clone(&b));
-    thread::Builder::new()
-        .name("ab-thread".into())
-        .spawn(move || {
-            let _a = a1.lock();
-            let _b = b1.lock();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_on_thread_named("ab-thread", move || {
+        let _a = a1.lock();
+        let _b = b1.lock();
+    });
     assert!(v.findings().is_empty(), "{:?}", v.findings());
 
     let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
-    thread::Builder::new()
-        .name("ba-thread".into())
-        .spawn(move || {
-            let _b = b2.lock();
-            let _a = a2.lock();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_on_thread_named("ba-thread", move || {
+        let _b = b2.lock();
+        let _a = a2.lock();
+    });
 
     let findings = v.findings();
     assert_eq!(
@@ -333,14 +333,7 @@ fn a_lock_held_at_thread_exit_is_reported() {
     let v = validator();
     let m = Arc::new(Mutex::with_validator(v, ()));
     let m2 = Arc::clone(&m);
-    thread::Builder::new()
-        .name("leaker".into())
-        .spawn(move || {
-            std::mem::forget(m2.lock());
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_on_thread_named("leaker", move || std::mem::forget(m2.lock()));
     let findings = v.findings();
     assert_eq!(
         kinds(&findings),
