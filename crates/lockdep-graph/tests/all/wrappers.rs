@@ -420,6 +420,8 @@ fn write_nested_suppresses_the_same_class_report_for_rwlocks() {
     }
     let v = validator();
     let (parent, child) = (node(v), node(v));
+    // One class: without the annotation this nesting would be reported.
+    assert_eq!(parent.lock_instance().class, child.lock_instance().class);
     let _parent = parent.write();
     let _child = child.write_nested(1);
     assert!(v.findings().is_empty(), "{:?}", v.findings());
@@ -436,6 +438,13 @@ fn nest_lock_serialises_same_class_locks() {
     let g2 = second.lock_nest_lock(&all);
     drop((g2, g1, all));
     assert!(v.findings().is_empty(), "{:?}", v.findings());
+
+    // The same sequence without the annotation is reported.
+    let all = outer.lock();
+    let g1 = first.lock();
+    let g2 = second.lock();
+    drop((g2, g1, all));
+    assert_eq!(kinds(&v.findings()), vec![FindingKind::RecursiveLocking]);
 }
 
 #[test]
@@ -560,6 +569,20 @@ fn timed_acquisitions_are_reported_and_timeouts_released() {
     let g = m.try_lock_for(Duration::from_secs(10)).expect("free now");
     drop(g);
     assert!(v.findings().is_empty(), "{:?}", v.findings());
+
+    // Reported like a blocking acquisition (it may wait), unlike a trylock: taken under
+    // `other`, it is a dependency other -> m, so the opposite order closes a cycle.
+    let other = Mutex::with_validator(v, ());
+    {
+        let _other = other.lock();
+        let _m = m.try_lock_for(Duration::from_secs(10)).expect("free");
+    }
+    assert!(v.findings().is_empty(), "{:?}", v.findings());
+    {
+        let _m = m.lock();
+        let _other = other.lock();
+    }
+    assert_eq!(kinds(&v.findings()), vec![FindingKind::CircularDependency]);
 }
 
 #[test]
