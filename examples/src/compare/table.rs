@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::rfc::RFC;
-use super::run::{Comparison, StoreRun};
+use super::run::Comparison;
 
 /// Lays out `blocks` (each a `label: value` per line, like /proc/lockdep_stats) as one table:
 /// one row per label (in first-seen order), one column per block, `-` where a block lacks it.
@@ -282,16 +282,5 @@ fn short_kind(kind: &str) -> &str {
         "circular_dependency" => "circular",
         "validator_disabled" => "disabled",
         other => other,
-    }
-}
-
-impl StoreRun {
-    /// The bytes the store would need per stored trace (used / traces).
-    pub fn bytes_per_trace(&self) -> f64 {
-        if self.stats.stack_traces == 0 {
-            0.0
-        } else {
-            self.memory.used as f64 / self.stats.stack_traces as f64
-        }
     }
 }
