@@ -445,27 +445,24 @@ fn report(args: &Args, depot: &StackDepot, validator: &Validator, refills: u64, 
     );
     println!();
     println!("allocation hook:");
-    println!(
-        "  allocations recorded:            {:>10}",
-        HOOK.recorded.load(Ordering::Relaxed)
-    );
-    println!(
-        "  not recorded (hook/validator/refill):{:>6}",
-        HOOK.reentrant.load(Ordering::Relaxed)
-    );
-    println!(
-        "  failed, reserve empty (NoWait):  {:>10}",
-        HOOK.no_reserve.load(Ordering::Relaxed)
-    );
-    println!(
-        "  failed, publication busy (NoWait):{:>8}",
-        HOOK.contended.load(Ordering::Relaxed)
-    );
-    println!(
-        "  failed, other:                   {:>10}",
-        HOOK.other_failures.load(Ordering::Relaxed)
-    );
-    println!("  refills by the refiller thread:  {:>10}", refills);
+    let relaxed = |count: &AtomicU64| count.load(Ordering::Relaxed);
+    for (label, count) in [
+        ("allocations recorded:", relaxed(&HOOK.recorded)),
+        (
+            "not recorded (hook/validator/refill):",
+            relaxed(&HOOK.reentrant),
+        ),
+        ("failed, reserve empty (NoWait):", relaxed(&HOOK.no_reserve)),
+        (
+            "failed, publication busy (NoWait):",
+            relaxed(&HOOK.contended),
+        ),
+        ("failed, other:", relaxed(&HOOK.other_failures)),
+        ("refills by the refiller thread:", refills),
+    ] {
+        // Counts right-aligned at column 45, whatever the label's length.
+        println!("  {label}{count:>width$}", width = 43 - label.len());
+    }
     println!();
     println!("shared depot (both users):");
     print!("{d}");

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::rfc::RFC;
-use super::run::{Comparison, StoreRun};
+use super::run::Comparison;
 
 /// Lays out `blocks` (each a `label: value` per line, like /proc/lockdep_stats) as one table:
 /// one row per label (in first-seen order), one column per block, `-` where a block lacks it.
@@ -219,49 +219,33 @@ impl fmt::Display for Comparison {
                 "", "RFC", "this run", "ratio"
             )?;
             let st = &d.stats;
-            let cmp = |f: &mut fmt::Formatter<'_>, label: &str, rfc: f64, ours: f64| {
-                writeln!(
-                    f,
-                    " {label:<34}{rfc:>14.1}{ours:>14.1}{:>10.3}",
-                    if rfc > 0.0 { ours / rfc } else { 0.0 }
-                )
-            };
-            cmp(
-                f,
-                "stack traces",
-                RFC.stack_traces as f64 * scale,
-                st.stack_traces as f64,
-            )?;
             let frames = if st.stack_traces > 0 {
                 st.stack_trace_entries as f64 / st.stack_traces as f64 - 3.0
             } else {
                 0.0
             };
-            cmp(f, "frames per trace", RFC.mean_frames, frames)?;
-            cmp(
-                f,
-                "stack hash chains",
-                RFC.stack_hash_chains as f64 * scale,
-                st.stack_hash_chains as f64,
-            )?;
-            cmp(
-                f,
-                "lock classes",
-                RFC.lock_classes as f64 * scale,
-                st.lock_classes as f64,
-            )?;
-            cmp(
-                f,
-                "direct dependencies",
-                RFC.direct_dependencies as f64 * scale,
-                st.direct_dependencies as f64,
-            )?;
-            cmp(
-                f,
-                "dependency chains",
-                RFC.dependency_chains as f64 * scale,
-                st.dependency_chains as f64,
-            )?;
+            // A count of the RFC's (scaled like the stream) and this run's.
+            let counts = |rfc: u64, ours: u64| (rfc as f64 * scale, ours as f64);
+            for (label, (rfc, ours)) in [
+                ("stack traces", counts(RFC.stack_traces, st.stack_traces)),
+                ("frames per trace", (RFC.mean_frames, frames)),
+                (
+                    "stack hash chains",
+                    counts(RFC.stack_hash_chains, st.stack_hash_chains),
+                ),
+                ("lock classes", counts(RFC.lock_classes, st.lock_classes)),
+                (
+                    "direct dependencies",
+                    counts(RFC.direct_dependencies, st.direct_dependencies),
+                ),
+                (
+                    "dependency chains",
+                    counts(RFC.dependency_chains, st.dependency_chains),
+                ),
+            ] {
+                let ratio = if rfc > 0.0 { ours / rfc } else { 0.0 };
+                writeln!(f, " {label:<34}{rfc:>14.1}{ours:>14.1}{ratio:>10.3}")?;
+            }
             writeln!(
                 f,
                 " {:<34}{:>14}{:>14.1}",
@@ -282,16 +266,5 @@ fn short_kind(kind: &str) -> &str {
         "circular_dependency" => "circular",
         "validator_disabled" => "disabled",
         other => other,
-    }
-}
-
-impl StoreRun {
-    /// The bytes the store would need per stored trace (used / traces).
-    pub fn bytes_per_trace(&self) -> f64 {
-        if self.stats.stack_traces == 0 {
-            0.0
-        } else {
-            self.memory.used as f64 / self.stats.stack_traces as f64
-        }
     }
 }

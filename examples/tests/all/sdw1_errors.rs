@@ -98,8 +98,7 @@ fn more_traces_than_u32_indices_can_name_is_refused() {
 #[test]
 fn truncated_frames() {
     // The header's counts fit the length, but trace 0 claims more frames than are present.
-    let img = image(b"SDW1", 1, 1, 1, &[vec![]], &[]);
-    let mut img = img;
+    let mut img = image(b"SDW1", 1, 1, 1, &[vec![]], &[]);
     let at = img.len() - 4;
     img[at..at + 4].copy_from_slice(&5u32.to_le_bytes());
     img.extend_from_slice(&[0u8; 12]);

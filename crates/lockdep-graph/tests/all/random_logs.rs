@@ -196,10 +196,7 @@ const TRY_OPS: [&str; 3] = ["trylock", "tryread", "tryread_recursive"];
 enum Event {
     Acquire {
         thread: usize,
-        class: usize,
-        instance: usize,
-        read: Read,
-        trylock: bool,
+        lock: Held,
     },
     Release {
         thread: usize,
@@ -211,7 +208,8 @@ enum Event {
     },
 }
 
-#[derive(Clone, Copy, Debug)]
+/// One acquisition: what a thread's held stack records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Held {
     class: usize,
     instance: usize,
@@ -274,19 +272,16 @@ fn build_events(choices: &[Choice], classes: usize, fixed_modes: Option<&[Read]>
             };
             let Some(class) = class else { continue };
             let instance = stack.iter().filter(|h| h.class == class).count();
-            let read = fixed_modes.map_or(c.mode, |modes| modes[class]);
-            stack.push(Held {
+            let lock = Held {
                 class,
                 instance,
-                read,
+                read: fixed_modes.map_or(c.mode, |modes| modes[class]),
                 trylock: c.trylock,
-            });
+            };
+            stack.push(lock);
             events.push(Event::Acquire {
                 thread: c.thread,
-                class,
-                instance,
-                read,
-                trylock: c.trylock,
+                lock,
             });
         } else if let Some(len) = std::num::NonZeroUsize::new(stack.len()) {
             let h = stack.remove(c.pick % len.get());
@@ -311,19 +306,14 @@ fn render(events: &[Event]) -> String {
     let mut log = String::new();
     for e in events {
         let _ = match *e {
-            Event::Acquire {
-                thread,
-                class,
-                instance,
-                read,
-                trylock,
-            } => {
-                let ops = if trylock { TRY_OPS } else { MODE_OPS };
+            Event::Acquire { thread, lock } => {
+                let ops = if lock.trylock { TRY_OPS } else { MODE_OPS };
                 writeln!(
                     log,
-                    "t{thread} {} {}:{instance}",
-                    ops[usize::from(read)],
-                    class_name(class)
+                    "t{thread} {} {}:{}",
+                    ops[usize::from(lock.read)],
+                    class_name(lock.class),
+                    lock.instance
                 )
             }
             Event::Release {
@@ -366,21 +356,7 @@ impl Reference {
         let mut r = Reference::default();
         for e in events {
             match *e {
-                Event::Acquire {
-                    thread,
-                    class,
-                    instance,
-                    read,
-                    trylock,
-                } => r.acquire(
-                    thread,
-                    Held {
-                        class,
-                        instance,
-                        read,
-                        trylock,
-                    },
-                ),
+                Event::Acquire { thread, lock } => r.acquire(thread, lock),
                 Event::Release {
                     thread,
                     class,
@@ -452,8 +428,7 @@ impl Reference {
         let Some(&last) = path.last() else {
             return false;
         };
-        for (&(a, b), _) in self.edges.iter().filter(|((a, _), _)| *a == last) {
-            debug_assert_eq!(a, last);
+        for &(_, b) in self.edges.keys().filter(|(a, _)| *a == last) {
             if b == start {
                 let mut cycle = path.clone();
                 cycle.push(start);
@@ -601,7 +576,8 @@ fn generators_cover_both_verdicts() {
     use proptest::test_runner::TestRunner;
 
     let mut runner = TestRunner::deterministic();
-    let (mut positive, mut negative, mut trylocks, mut out_of_order) = (0, 0, 0, 0);
+    let (mut positive, mut negative, mut trylocks, mut same_class, mut out_of_order) =
+        (0, 0, 0, 0, 0);
     for _ in 0..256 {
         let (modes, choices) = exact_case()
             .new_tree(&mut runner)
@@ -614,20 +590,22 @@ fn generators_cover_both_verdicts() {
         } else {
             negative += 1;
         }
-        trylocks += usize::from(
-            events
-                .iter()
-                .any(|e| matches!(e, Event::Acquire { trylock: true, .. })),
-        );
+        let acquired = || {
+            events.iter().filter_map(|e| match e {
+                Event::Acquire { lock, .. } => Some(lock),
+                _ => None,
+            })
+        };
+        trylocks += usize::from(acquired().any(|l| l.trylock));
+        // A second instance of a class is only taken while the first is held.
+        same_class += usize::from(acquired().any(|l| l.instance > 0));
         let mut held: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
         for e in &events {
             match *e {
-                Event::Acquire {
-                    thread,
-                    class,
-                    instance,
-                    ..
-                } => held.entry(thread).or_default().push((class, instance)),
+                Event::Acquire { thread, lock } => held
+                    .entry(thread)
+                    .or_default()
+                    .push((lock.class, lock.instance)),
                 Event::Release {
                     thread,
                     class,
@@ -648,6 +626,10 @@ fn generators_cover_both_verdicts() {
         "positive {positive}, negative {negative}"
     );
     assert!(trylocks >= 25, "{trylocks} logs with trylocks");
+    assert!(
+        same_class >= 25,
+        "{same_class} logs with same-class nesting"
+    );
     assert!(out_of_order >= 25, "{out_of_order} out-of-order releases");
 }
 
@@ -656,10 +638,12 @@ fn generators_cover_both_verdicts() {
 fn reference_model_agrees_with_the_selftest_and_shows_the_blind_spot() {
     let acq = |thread, class, read| Event::Acquire {
         thread,
-        class,
-        instance: 0,
-        read,
-        trylock: false,
+        lock: Held {
+            class,
+            instance: 0,
+            read,
+            trylock: false,
+        },
     };
     let rel = |thread, class| Event::Release {
         thread,

@@ -30,6 +30,16 @@ fn kinds(findings: &[Finding]) -> Vec<FindingKind> {
     findings.iter().map(|f| f.kind).collect()
 }
 
+/// Runs `f` on a new thread called `name` (the name findings report) and waits for it.
+fn run_on_thread_named(name: &str, f: impl FnOnce() + Send + 'static) {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
 /// Every lock it returns comes from this one creation site, hence one class.
 fn same_site_mutex(validator: &'static Validator) -> Mutex<u32> {
     Mutex::with_validator(validator, 0)
@@ -42,27 +52,17 @@ fn abba_across_two_threads_is_a_circular_dependency_with_captured_traces() {
     let b = Arc::new(Mutex::with_validator(v, 0u32));
 
     let (a1, b1) = (Arc::clone(&a), Arc::clone(&b));
-    thread::Builder::new()
-        .name("ab-thread".into())
-        .spawn(move || {
-            let _a = a1.lock();
-            let _b = b1.lock();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_on_thread_named("ab-thread", move || {
+        let _a = a1.lock();
+        let _b = b1.lock();
+    });
     assert!(v.findings().is_empty(), "{:?}", v.findings());
 
     let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
-    thread::Builder::new()
-        .name("ba-thread".into())
-        .spawn(move || {
-            let _b = b2.lock();
-            let _a = a2.lock();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_on_thread_named("ba-thread", move || {
+        let _b = b2.lock();
+        let _a = a2.lock();
+    });
 
     let findings = v.findings();
     assert_eq!(
@@ -333,14 +333,7 @@ fn a_lock_held_at_thread_exit_is_reported() {
     let v = validator();
     let m = Arc::new(Mutex::with_validator(v, ()));
     let m2 = Arc::clone(&m);
-    thread::Builder::new()
-        .name("leaker".into())
-        .spawn(move || {
-            std::mem::forget(m2.lock());
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_on_thread_named("leaker", move || std::mem::forget(m2.lock()));
     let findings = v.findings();
     assert_eq!(
         kinds(&findings),
@@ -427,6 +420,8 @@ fn write_nested_suppresses_the_same_class_report_for_rwlocks() {
     }
     let v = validator();
     let (parent, child) = (node(v), node(v));
+    // One class: without the annotation this nesting would be reported.
+    assert_eq!(parent.lock_instance().class, child.lock_instance().class);
     let _parent = parent.write();
     let _child = child.write_nested(1);
     assert!(v.findings().is_empty(), "{:?}", v.findings());
@@ -443,6 +438,13 @@ fn nest_lock_serialises_same_class_locks() {
     let g2 = second.lock_nest_lock(&all);
     drop((g2, g1, all));
     assert!(v.findings().is_empty(), "{:?}", v.findings());
+
+    // The same sequence without the annotation is reported.
+    let all = outer.lock();
+    let g1 = first.lock();
+    let g2 = second.lock();
+    drop((g2, g1, all));
+    assert_eq!(kinds(&v.findings()), vec![FindingKind::RecursiveLocking]);
 }
 
 #[test]
@@ -567,6 +569,20 @@ fn timed_acquisitions_are_reported_and_timeouts_released() {
     let g = m.try_lock_for(Duration::from_secs(10)).expect("free now");
     drop(g);
     assert!(v.findings().is_empty(), "{:?}", v.findings());
+
+    // Reported like a blocking acquisition (it may wait), unlike a trylock: taken under
+    // `other`, it is a dependency other -> m, so the opposite order closes a cycle.
+    let other = Mutex::with_validator(v, ());
+    {
+        let _other = other.lock();
+        let _m = m.try_lock_for(Duration::from_secs(10)).expect("free");
+    }
+    assert!(v.findings().is_empty(), "{:?}", v.findings());
+    {
+        let _m = m.lock();
+        let _other = other.lock();
+    }
+    assert_eq!(kinds(&v.findings()), vec![FindingKind::CircularDependency]);
 }
 
 #[test]
