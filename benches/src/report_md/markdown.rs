@@ -9,6 +9,7 @@ use super::scenario_runs::ScenarioFigures;
 use crate::calibration::MachineCeiling;
 use crate::report::{Goal, SCALING_LIMIT, SizeReport, StoreFigures, goal_ceilings};
 use crate::stores::{MutexHashMapStore, StackDepotStore};
+use stackdepot_examples::compare::thousands;
 
 /// Column alignment in a markdown table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,19 +55,6 @@ pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
 
 fn escape(cell: &str) -> String {
     cell.replace('|', "\\|").replace('\n', " ")
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Bytes as KiB below a MiB, MiB above.

@@ -11,4 +11,4 @@ pub use run::{
     CompareConfig, Comparison, DEFAULT_BITS, Death, RFC_BITS, StoreRun, TraceMemory,
     fixed_bits_for_scale, run,
 };
-pub use table::side_by_side;
+pub use table::{side_by_side, thousands};

@@ -58,8 +58,9 @@ pub fn side_by_side(headers: &[&str], blocks: &[String]) -> String {
     out
 }
 
-/// `1234567` as `1,234,567`.
-pub(crate) fn thousands(n: u64) -> String {
+/// `n` with a comma between each group of three digits (`1234567` as `1,234,567`),
+/// as the comparison and benchmark tables print counts.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
