@@ -245,23 +245,9 @@ impl Validator {
     }
 
     /// `__lock_acquire` for one event (also used by re-acquisition after an out-of-order
-    /// release, with `carry` holding the re-acquired entry).
+    /// release, with `carry` holding the re-acquired entry and its frames).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn acquire_event(
-        &self,
-        ts: &mut ThreadState,
-        thread: ThreadKey,
-        lock: LockInstance,
-        mode: Mode,
-        opts: AcquireOpts,
-        ev: &mut EventTrace<'_>,
-        pending: &mut Pending,
-    ) {
-        self.acquire_inner(ts, thread, lock, mode, opts, ev, None, pending);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn acquire_inner(
         &self,
         ts: &mut ThreadState,
         thread: ThreadKey,
@@ -649,7 +635,7 @@ impl Validator {
                 nest: h.nest,
             };
             let mut carried_ev = EventTrace::new(Trace::Frames(&frames), 0);
-            self.acquire_inner(
+            self.acquire_event(
                 ts,
                 thread,
                 h.instance,
