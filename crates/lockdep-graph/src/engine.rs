@@ -341,8 +341,8 @@ impl Validator {
             && ev.is_capture()
             && (validate || ev.has_captured())
         {
-            let captured: Vec<usize> = ev.frames().frames.to_vec();
-            next.frames = ts.push_frames(&captured);
+            let captured = ev.frames().frames;
+            next.frames = ts.push_frames(captured);
             next.origin = if captured.is_empty() {
                 TraceOrigin::None
             } else {
@@ -561,35 +561,14 @@ impl Validator {
 
     /// The stored acquisition trace of held entry `idx`, saved on first need.
     fn held_trace(&self, g: &mut Graph, ts: &mut ThreadState, idx: usize) -> TraceRef {
-        if let Some(r) = ts.held[idx].saved {
-            return r;
-        }
-        let h = &ts.held[idx];
-        let r = match h.origin {
-            TraceOrigin::Frames | TraceOrigin::Captured => {
-                let captured = h.origin == TraceOrigin::Captured;
-                let frames = ts.frames_of(h).to_vec();
-                g.save_trace(&frames, captured)
-            }
-            TraceOrigin::NotCaptured => TraceRef::NotCaptured,
-            TraceOrigin::None => TraceRef::None,
-        };
+        let r = stored_trace(g, ts, &ts.held[idx]);
         ts.held[idx].saved = Some(r);
         r
     }
 
     /// The stored trace of the lock being acquired (saved once, shared by all its edges).
     fn entry_trace(&self, g: &mut Graph, ts: &ThreadState, entry: &mut HeldLock) -> TraceRef {
-        if let Some(r) = entry.saved {
-            return r;
-        }
-        let r = match entry.origin {
-            TraceOrigin::Frames | TraceOrigin::Captured => {
-                g.save_trace(ts.frames_of(entry), entry.origin == TraceOrigin::Captured)
-            }
-            TraceOrigin::NotCaptured => TraceRef::NotCaptured,
-            TraceOrigin::None => TraceRef::None,
-        };
+        let r = stored_trace(g, ts, entry);
         entry.saved = Some(r);
         r
     }
@@ -916,6 +895,21 @@ impl Validator {
             locks,
             report: out,
         });
+    }
+}
+
+/// The trace of `h`'s acquisition in the store: the one saved before, else saved now from its
+/// frames in `ts`'s arena (the caller remembers it in `h.saved`).
+fn stored_trace(g: &mut Graph, ts: &ThreadState, h: &HeldLock) -> TraceRef {
+    if let Some(r) = h.saved {
+        return r;
+    }
+    match h.origin {
+        TraceOrigin::Frames | TraceOrigin::Captured => {
+            g.save_trace(ts.frames_of(h), h.origin == TraceOrigin::Captured)
+        }
+        TraceOrigin::NotCaptured => TraceRef::NotCaptured,
+        TraceOrigin::None => TraceRef::None,
     }
 }
 
