@@ -593,3 +593,45 @@ pub struct GenericMappedRwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
 guard_methods!(@mapped GenericMappedRwLockWriteGuard<R: RawRwLock, RawRwLockFair>, MappedRwLockWriteGuard, [mut]);
 
 guard_impls!(GenericMappedRwLockWriteGuard<R: RawRwLock>, [mut]);
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{Validator, ValidatorConfig};
+
+    /// A timed upgrade that times out is reported as a return to upgradable mode (a read):
+    /// a recursive read under the guard is then legal, where under a write it would be
+    /// recursive locking; and the guard's release stays balanced.
+    #[test]
+    fn a_timed_out_upgrade_is_reported_back_in_upgradable_mode() {
+        let v: &'static Validator = Box::leak(Box::new(Validator::new(ValidatorConfig::default())));
+        let lock = RecursiveRwLock::with_validator(v, 0u32);
+        let upgradable = lock.upgradable_read();
+        let (reading_tx, reading_rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let lock = &lock;
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                // A reader on another thread: the upgrade must wait for it, and times out.
+                let _read = lock.read();
+                let _ = reading_tx.send(());
+                let _ = done_rx.recv();
+            });
+            reading_rx.recv().expect("the reader thread runs");
+            let upgradable = match RecursiveRwLockUpgradableReadGuard::try_upgrade_for(
+                upgradable,
+                Duration::from_millis(1),
+            ) {
+                Ok(_) => panic!("upgraded while another thread reads the lock"),
+                Err(guard) => guard,
+            };
+            let read = lock.read();
+            drop((read, upgradable));
+            let _ = done_tx.send(());
+        });
+        assert!(v.findings().is_empty(), "{:?}", v.findings());
+    }
+}
