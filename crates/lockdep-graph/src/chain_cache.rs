@@ -125,16 +125,6 @@ impl ChainCache {
         // After the slots are emptied: a reader that sees the new epoch sees them empty.
         self.epoch.fetch_add(1, Ordering::Release);
     }
-
-    /// Bytes of the allocated tables.
-    #[allow(dead_code)]
-    pub(crate) fn bytes(&self) -> usize {
-        self.levels
-            .iter()
-            .filter_map(|l| l.get())
-            .map(|t| t.len() * 8)
-            .sum()
-    }
 }
 
 #[cfg(test)]

@@ -140,11 +140,6 @@ enum DeadlockCheck {
     Nested,
 }
 
-/// The held lock about to be pushed, plus how to find its own trace.
-struct Next {
-    entry: HeldLock,
-}
-
 impl Validator {
     /// The hot path of `__lock_acquire`: an acquisition that needs nothing but the thread's
     /// own state — a class this thread has already used in this usage (read/write), no nest
@@ -245,23 +240,9 @@ impl Validator {
     }
 
     /// `__lock_acquire` for one event (also used by re-acquisition after an out-of-order
-    /// release, with `carry` holding the re-acquired entry).
+    /// release, with `carry` holding the re-acquired entry and its frames).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn acquire_event(
-        &self,
-        ts: &mut ThreadState,
-        thread: ThreadKey,
-        lock: LockInstance,
-        mode: Mode,
-        opts: AcquireOpts,
-        ev: &mut EventTrace<'_>,
-        pending: &mut Pending,
-    ) {
-        self.acquire_inner(ts, thread, lock, mode, opts, ev, None, pending);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn acquire_inner(
         &self,
         ts: &mut ThreadState,
         thread: ThreadKey,
@@ -336,34 +317,33 @@ impl Validator {
                 _ => (ts.frames.len()..ts.frames.len(), TraceOrigin::None, None),
             },
         };
-        let mut next = Next {
-            entry: HeldLock {
-                instance: lock,
-                class,
-                subclass,
-                mode,
-                trylock: opts.trylock,
-                nest,
-                references,
-                prev_chain_key,
-                frames,
-                origin,
-                saved,
-            },
+        // The held lock about to be pushed.
+        let mut next = HeldLock {
+            instance: lock,
+            class,
+            subclass,
+            mode,
+            trylock: opts.trylock,
+            nest,
+            references,
+            prev_chain_key,
+            frames,
+            origin,
+            saved,
         };
 
         // validate_chain: trylocks are never validated; a cached chain skips validation.
         let validate = !opts.trylock && !self.chains.contains(chain_key);
         // Capture (Trace::Capture) only if validation will run — or if the stack was captured
         // for this event anyway (first use of the class), which costs nothing more to keep.
-        if next.entry.origin == TraceOrigin::NotCaptured
+        if next.origin == TraceOrigin::NotCaptured
             && carry.is_none()
             && ev.is_capture()
             && (validate || ev.has_captured())
         {
-            let captured: Vec<usize> = ev.frames().frames.to_vec();
-            next.entry.frames = ts.push_frames(&captured);
-            next.entry.origin = if captured.is_empty() {
+            let captured = ev.frames().frames;
+            next.frames = ts.push_frames(captured);
+            next.origin = if captured.is_empty() {
                 TraceOrigin::None
             } else {
                 TraceOrigin::Captured
@@ -380,7 +360,7 @@ impl Validator {
             }
         }
 
-        ts.held.push(next.entry);
+        ts.held.push(next);
         ts.chain_key = chain_key;
         ts.max_depth = ts.max_depth.max(ts.held.len() as u64);
     }
@@ -447,7 +427,7 @@ impl Validator {
         &self,
         ts: &mut ThreadState,
         thread: ThreadKey,
-        next: &mut Next,
+        next: &mut HeldLock,
         chain_key: u64,
         chain_head: bool,
         ev: &mut EventTrace<'_>,
@@ -474,26 +454,26 @@ impl Validator {
         g: &mut Graph,
         ts: &ThreadState,
         thread: ThreadKey,
-        next: &Next,
+        next: &HeldLock,
         ev: &mut EventTrace<'_>,
         pending: &mut Pending,
     ) -> DeadlockCheck {
         let mut nest_held = false;
         for prev in &ts.held {
-            if next.entry.nest == Some(prev.instance) {
+            if next.nest == Some(prev.instance) {
                 nest_held = true;
             }
-            if prev.class != next.entry.class {
+            if prev.class != next.class {
                 continue;
             }
             // read-after-read recursion of one class: R after r or R.
-            if next.entry.read() == 2 && prev.read() != 0 {
+            if next.read() == 2 && prev.read() != 0 {
                 continue;
             }
             if nest_held {
                 return DeadlockCheck::Nested;
             }
-            self.report_recursive(g, ts, thread, prev, &next.entry, ev, pending);
+            self.report_recursive(g, ts, thread, prev, next, ev, pending);
             return DeadlockCheck::Reported;
         }
         DeadlockCheck::Ok
@@ -506,7 +486,7 @@ impl Validator {
         g: &mut Graph,
         ts: &mut ThreadState,
         thread: ThreadKey,
-        next: &mut Next,
+        next: &mut HeldLock,
         ev: &mut EventTrace<'_>,
         pending: &mut Pending,
     ) {
@@ -534,22 +514,22 @@ impl Validator {
         ts: &mut ThreadState,
         thread: ThreadKey,
         prev_idx: usize,
-        next: &mut Next,
+        next: &mut HeldLock,
         distance: u16,
         ev: &mut EventTrace<'_>,
         pending: &mut Pending,
     ) -> bool {
         let (prev_class, prev_read) = (ts.held[prev_idx].class, ts.held[prev_idx].read());
-        let (next_class, next_read) = (next.entry.class, next.entry.read());
+        let (next_class, next_read) = (next.class, next.read());
 
         if let Some(path) = g.find_conflict(next_class, next_read, prev_class, prev_read) {
             if next_class == prev_class {
                 let prev = ts.held[prev_idx].clone();
-                self.report_recursive(g, ts, thread, &prev, &next.entry, ev, pending);
+                self.report_recursive(g, ts, thread, &prev, next, ev, pending);
             } else {
                 let cycle: Vec<u32> = path.iter().map(|s| s.class).collect();
                 if g.first_report_of_cycle(&cycle) {
-                    self.report_circular(g, ts, thread, prev_idx, &next.entry, &path, ev, pending);
+                    self.report_circular(g, ts, thread, prev_idx, next, &path, ev, pending);
                 }
             }
             return false;
@@ -566,7 +546,7 @@ impl Validator {
         }
 
         let prev_trace = self.held_trace(g, ts, prev_idx);
-        let next_trace = self.entry_trace(g, ts, &mut next.entry);
+        let next_trace = self.entry_trace(g, ts, next);
         g.add_dep(Dependency {
             prev: prev_class,
             next: next_class,
@@ -581,35 +561,14 @@ impl Validator {
 
     /// The stored acquisition trace of held entry `idx`, saved on first need.
     fn held_trace(&self, g: &mut Graph, ts: &mut ThreadState, idx: usize) -> TraceRef {
-        if let Some(r) = ts.held[idx].saved {
-            return r;
-        }
-        let h = &ts.held[idx];
-        let r = match h.origin {
-            TraceOrigin::Frames | TraceOrigin::Captured => {
-                let captured = h.origin == TraceOrigin::Captured;
-                let frames = ts.frames_of(h).to_vec();
-                g.save_trace(&frames, captured)
-            }
-            TraceOrigin::NotCaptured => TraceRef::NotCaptured,
-            TraceOrigin::None => TraceRef::None,
-        };
+        let r = stored_trace(g, ts, &ts.held[idx]);
         ts.held[idx].saved = Some(r);
         r
     }
 
     /// The stored trace of the lock being acquired (saved once, shared by all its edges).
     fn entry_trace(&self, g: &mut Graph, ts: &ThreadState, entry: &mut HeldLock) -> TraceRef {
-        if let Some(r) = entry.saved {
-            return r;
-        }
-        let r = match entry.origin {
-            TraceOrigin::Frames | TraceOrigin::Captured => {
-                g.save_trace(ts.frames_of(entry), entry.origin == TraceOrigin::Captured)
-            }
-            TraceOrigin::NotCaptured => TraceRef::NotCaptured,
-            TraceOrigin::None => TraceRef::None,
-        };
+        let r = stored_trace(g, ts, entry);
         entry.saved = Some(r);
         r
     }
@@ -649,7 +608,7 @@ impl Validator {
                 nest: h.nest,
             };
             let mut carried_ev = EventTrace::new(Trace::Frames(&frames), 0);
-            self.acquire_inner(
+            self.acquire_event(
                 ts,
                 thread,
                 h.instance,
@@ -936,6 +895,21 @@ impl Validator {
             locks,
             report: out,
         });
+    }
+}
+
+/// The trace of `h`'s acquisition in the store: the one saved before, else saved now from its
+/// frames in `ts`'s arena (the caller remembers it in `h.saved`).
+fn stored_trace(g: &mut Graph, ts: &ThreadState, h: &HeldLock) -> TraceRef {
+    if let Some(r) = h.saved {
+        return r;
+    }
+    match h.origin {
+        TraceOrigin::Frames | TraceOrigin::Captured => {
+            g.save_trace(ts.frames_of(h), h.origin == TraceOrigin::Captured)
+        }
+        TraceOrigin::NotCaptured => TraceRef::NotCaptured,
+        TraceOrigin::None => TraceRef::None,
     }
 }
 

@@ -81,7 +81,6 @@ fn first_frame(ts: &ThreadState, h: &HeldLock) -> String {
     }
 }
 
-/// lockdep's `print_lock`.
 /// The opening of lockdep's two deadlock splats: the banner, then the lock being acquired
 /// and the held lock it conflicts with (`print_circular_bug_header`, `print_deadlock_bug`).
 pub(crate) fn write_conflict_header(
@@ -100,6 +99,7 @@ pub(crate) fn write_conflict_header(
     write_lock(out, g, ts, prev);
 }
 
+/// lockdep's `print_lock`.
 pub(crate) fn write_lock(out: &mut String, g: &Graph, ts: &ThreadState, h: &HeldLock) {
     let _ = writeln!(
         out,

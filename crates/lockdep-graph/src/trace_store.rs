@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use stackdepot::{Alloc, Handle, SaveError, StackDepot};
+use stackdepot::{Alloc, Handle, StackDepot};
 
 use crate::ValidatorStats;
 use crate::fixed_store::FixedTraceStore;
@@ -82,7 +82,7 @@ impl TraceStore for DepotStore {
         self.needs_refill.store(true, Ordering::Relaxed);
         match result {
             Ok(h) => SaveOutcome::Saved(h.to_raw()),
-            Err(SaveError::Empty) | Err(_) => SaveOutcome::Unavailable,
+            Err(_) => SaveOutcome::Unavailable,
         }
     }
 

@@ -154,7 +154,7 @@ impl Validator {
         let panics = matches!(self.sink, Sink::Panic);
         self.with_thread(thread, true, |ts| {
             let depth = ts.held.len();
-            self.acquire_event(ts, thread, lock, mode, opts, &mut ev, &mut pending);
+            self.acquire_event(ts, thread, lock, mode, opts, &mut ev, None, &mut pending);
             if panics && !pending.findings.is_empty() {
                 // The caller unwinds out of its lock call and never holds the lock: undo.
                 ts.undo_acquire(depth, &lock);

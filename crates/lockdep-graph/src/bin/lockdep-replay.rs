@@ -11,6 +11,7 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use lockdep_graph::StoreKind;
+use lockdep_graph::fixed_store::{MAX_BITS, MIN_BITS};
 use lockdep_graph::replay::{Log, Replayer, parse_log, to_json};
 
 const USAGE: &str = "\
@@ -87,9 +88,9 @@ fn parse_store(value: &str) -> Result<StoreKind, String> {
         .strip_prefix("fixed:")
         .ok_or_else(|| format!("bad --store `{value}`: expected depot or fixed:BITS"))?;
     match bits.parse::<u32>() {
-        Ok(bits @ 10..=26) => Ok(StoreKind::Fixed { bits }),
+        Ok(bits) if (MIN_BITS..=MAX_BITS).contains(&bits) => Ok(StoreKind::Fixed { bits }),
         _ => Err(format!(
-            "bad --store `{value}`: BITS must be a number in 10..=26"
+            "bad --store `{value}`: BITS must be a number in {MIN_BITS}..={MAX_BITS}"
         )),
     }
 }
