@@ -125,8 +125,9 @@
 //! dependency) and saves traces. A differential property test checks that the fast paths
 //! leave exactly the state the slow paths would.
 //!
-//! Cost of a wrapped `Mutex` lock + unlock with a cached chain (release build): about 290
-//! instructions against 10 for a bare `parking_lot::Mutex` (callgrind, deterministic); about
+//! Cost of a wrapped `Mutex` lock + unlock with a cached chain (release build): about 296
+//! instructions against 12 for a bare `parking_lot::Mutex`, loop included (callgrind,
+//! deterministic: `scripts/instructions.sh`); about
 //! 43 ns against 10.5 ns on the 2-core development machine, so about 33 ns of overhead per
 //! pair (shared, noisy machine; `docs/benchmarks.md` has the figures of the last benchmark
 //! run, measured side by side).
