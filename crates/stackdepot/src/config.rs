@@ -49,6 +49,30 @@ pub struct Config {
     /// A hint: where THP is off or unavailable, 4 KiB pages are used. Default
     /// `false`: predictable growth latency first.
     pub huge_pages: bool,
+    /// Let the process's populator thread back slabs ahead of need, so that savers
+    /// rarely wait for the OS (see the [`implementation`](crate::implementation)
+    /// notes, "Background population"). Two things it does:
+    /// - **keeps the no-wait reserve full**: a save of either kind that opens a slab
+    ///   and finds fewer than [`reserve_slabs`](Self::reserve_slabs) populated
+    ///   slabs ahead asks the populator to refill them, so a depot that only ever
+    ///   saves with [`Alloc::NoWait`](crate::Alloc::NoWait) (an allocator hook) is
+    ///   refilled without a [`refill`](crate::StackDepot::refill) call;
+    /// - **populates ahead of a large depot**: once a depot has opened 2 MiB of
+    ///   slabs, the populator keeps up to two more 2 MiB chunks backed ahead of the
+    ///   open slab (unless [`memory_cap`](Self::memory_cap) is set, whose bytes are
+    ///   left to the saves that need them). The OS's page faults (about 1.3 µs per
+    ///   4 KiB page on the VM the benchmarks ran on) then happen on that thread,
+    ///   not in the save.
+    ///
+    /// One thread per process serves every depot; it is started by the first
+    /// depot built with this on (never from a save, which does not call the global
+    /// allocator), sleeps when there is nothing to do and is never joined. If it
+    /// cannot be started, or under Miri, the depot populates on the saving thread
+    /// as with `false`, which is also what a forked child does. Requests are lock-free
+    /// and allocation-free (an atomic flag, a push onto an intrusive list, a
+    /// futex wake). Default `true`; [`Config::tiny`] sets `false` so that tests see
+    /// exactly when the reserve runs dry.
+    pub background_population: bool,
 }
 
 impl Config {
@@ -105,6 +129,12 @@ impl Config {
         self
     }
 
+    /// Sets [`background_population`](Self::background_population).
+    pub fn background_population(mut self, on: bool) -> Self {
+        self.background_population = on;
+        self
+    }
+
     /// A deliberately tiny configuration for tests: 4 KiB slabs (or the page size),
     /// 8-slot index tables in 2 shards and a one-slab reserve, so slab and index
     /// growth happen after a handful of saves.
@@ -118,6 +148,7 @@ impl Config {
             index_shards: 2,
             initial_index_slots: 8,
             huge_pages: false,
+            background_population: false,
         }
     }
 
@@ -206,6 +237,7 @@ impl Default for Config {
             index_shards: 16,
             initial_index_slots: 256,
             huge_pages: false,
+            background_population: true,
         }
     }
 }

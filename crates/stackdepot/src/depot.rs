@@ -41,13 +41,17 @@
 
 use core::hash::{BuildHasher, Hasher};
 
+use std::sync::Arc;
+
 use crate::budget::Budget;
 use crate::config::page_size;
 use crate::counters::{Counters, Outcome, Tally};
+use crate::growth::Growth;
 use crate::handle::WORD;
 use crate::index::{Entry, Insert, Shard};
+use crate::populator;
 use crate::record_bits::RecordBits;
-use crate::region::{FIRST_WORD, SlabRegion};
+use crate::region::{FIRST_WORD, Records, SlabRegion};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats};
 
@@ -68,13 +72,20 @@ pub struct StackDepot {
     shard_mask: usize,
     /// Low bits of an index key that hold the frame count (enough for `max_frames`).
     len_bits: u32,
-    region: SlabRegion,
+    /// The region's base (a copy, so hot paths skip the shared `growth`).
+    records: Records,
     record_bits: RecordBits,
     /// `(open slab index + 1) << 32 | next free word`; 0 in the high half: no slab
     /// opened yet. The high half is also the number of slabs opened.
     cursor: AtomicU64,
-    shards: Box<[Shard]>,
-    budget: Budget,
+    shards: Arc<[Shard]>,
+    /// The slab region and the budget, shared with the populator thread.
+    growth: Arc<Growth>,
+    /// Slabs the populator keeps backed beyond the reserve once the depot is large
+    /// (0: populate on the saving thread only; see `request_population`).
+    lookahead: usize,
+    /// Whether the populator runs for this depot.
+    background: bool,
     counters: Counters,
 }
 
@@ -125,20 +136,35 @@ impl StackDepot {
         // The first page of the record bits; each slab charges its own bits
         // (`Config::slab_charge`).
         budget.charge(page_size()).map_err(map_err)?;
+        let background = config.background_population && populator::start();
+        // With the populator, and no cap that wants the bytes back at once, a
+        // replaced index table's pages are returned by the populator, not by the
+        // saver that grew the table (under the shard lock).
+        let defer_release = background && config.memory_cap.is_none();
         let shards = (0..config.index_shards)
-            .map(|_| Shard::new(config.initial_index_slots, len_bits, &budget))
-            .collect::<Result<Box<[Shard]>, SaveError>>()
+            .map(|_| Shard::new(config.initial_index_slots, len_bits, defer_release, &budget))
+            .collect::<Result<Arc<[Shard]>, SaveError>>()
             .map_err(map_err)?;
+        // Up to four chunks ahead once the depot is past its first: the populator
+        // backs a chunk (512 page faults) while the saver fills those before it,
+        // with room for the populator to be late (a busy machine).
+        let lookahead = if background && config.memory_cap.is_none() {
+            4 * region.chunk_slabs()
+        } else {
+            0
+        };
         let depot = StackDepot {
             layout,
             slab_words,
             shard_mask: config.index_shards - 1,
             len_bits,
-            region,
+            records: region.records(),
             record_bits,
             cursor: AtomicU64::new(0),
+            growth: Arc::new(Growth::new(region, budget, Arc::clone(&shards))),
             shards,
-            budget,
+            lookahead,
+            background,
             counters: Counters::new(),
             config,
         };
@@ -214,7 +240,7 @@ impl StackDepot {
         // publication, which followed the slab's population, the complete write of
         // the record and its end bit (protocol 1, 3, 5); published records are
         // immutable and the region lives as long as `self`.
-        Some(unsafe { self.region.record(body, len) })
+        Some(unsafe { self.records.record(body, len) })
     }
 
     /// Populates slabs until the no-wait reserve is full and pre-maps the next index
@@ -228,7 +254,7 @@ impl StackDepot {
     pub fn refill(&self) -> Result<(), SaveError> {
         self.fill_reserve()?;
         for shard in self.shards.iter() {
-            shard.ensure_spare(&self.budget)?;
+            shard.ensure_spare(&self.growth.budget)?;
         }
         Ok(())
     }
@@ -281,7 +307,7 @@ impl StackDepot {
         } else {
             (self.slab_words.saturating_sub(cursor as u32 as usize) * WORD) as u64
         };
-        let ahead = (self.region.populated() as u64).saturating_sub(slabs);
+        let ahead = (self.growth.region.populated() as u64).saturating_sub(slabs);
         let bits_per_slab = (self.config.slab_charge() - self.config.slab_size) as u64;
         // Record bits, as charged to the cap: their first page, plus each populated
         // slab's bits (resident pages are within a page of this).
@@ -301,6 +327,8 @@ impl StackDepot {
             bytes_wasted: c.sum_tally(Tally::WastedBytes),
             slabs,
             reserve_slabs: ahead,
+            background_slabs: self.growth.background_slabs() as u64,
+            background_failures: self.growth.background_failures() as u64,
             index_slots: slots,
             index_longest_probe: longest,
             index_probe_total: probes,
@@ -342,7 +370,7 @@ impl StackDepot {
         // written (protocol 3, 4); the slot's key holds the record's exact frame count
         // (`index_key`, `len <= max_frames < 2^len_bits`), which equals `frames.len()`
         // because the caller matched it.
-        (unsafe { self.region.record(body, frames.len()) }) == frames
+        (unsafe { self.records.record(body, frames.len()) }) == frames
     }
 
     fn fail(&self, e: SaveError) -> SaveError {
@@ -371,7 +399,7 @@ impl StackDepot {
         let body = self.layout.pack(slab_index, word);
         // SAFETY: `alloc_record` gave this thread `[word, word + need)` of a populated
         // slab alone; `need <= slab_words - FIRST_WORD` (max_frames was validated).
-        unsafe { self.region.write_record(body, frames) };
+        unsafe { self.records.write_record(body, frames) };
         loop {
             let guard = match alloc {
                 Alloc::MayAlloc => shard.lock(),
@@ -392,14 +420,24 @@ impl StackDepot {
                 },
                 |other| self.indexed_equals(other, frames),
                 || self.record_bits.publish(body, body + need as u32 - 1),
-                &self.budget,
+                &self.growth.budget,
             );
             drop(guard);
             match outcome {
                 Insert::Inserted => {
                     // Counted by the shard (entries and frames), under its lock.
-                    if alloc == Alloc::MayAlloc {
-                        self.top_up(shard);
+                    if self.background {
+                        if shard.wants_spare() {
+                            populator::request(&self.growth, 0);
+                        }
+                        if alloc == Alloc::MayAlloc {
+                            self.top_up_reserve();
+                        }
+                    } else if alloc == Alloc::MayAlloc {
+                        self.top_up_reserve();
+                        if shard.wants_spare() {
+                            let _ = shard.ensure_spare(&self.growth.budget);
+                        }
                     }
                     return Ok(self.handle(body));
                 }
@@ -410,8 +448,13 @@ impl StackDepot {
                 }
                 Insert::NeedsTable => {
                     let mapped = match alloc {
-                        Alloc::NoWait => Err(SaveError::NoReserve),
-                        Alloc::MayAlloc => shard.ensure_spare(&self.budget),
+                        Alloc::NoWait => {
+                            if self.background {
+                                populator::request(&self.growth, 0);
+                            }
+                            Err(SaveError::NoReserve)
+                        }
+                        Alloc::MayAlloc => shard.ensure_spare(&self.growth.budget),
                     };
                     if let Err(e) = mapped {
                         self.discard(slab_index, word, need);
@@ -464,19 +507,32 @@ impl StackDepot {
                 continue;
             }
             // The open slab (if any) is too full: open slab number `open`.
-            if open >= self.region.slabs() {
+            let region = &self.growth.region;
+            if open >= region.slabs() {
                 return Err(if open < self.layout.max_slabs() {
                     SaveError::CapReached
                 } else {
                     SaveError::HandleSpaceExhausted
                 });
             }
-            if open >= self.region.populated() {
+            if open >= region.populated() {
                 match alloc {
-                    Alloc::NoWait => return Err(SaveError::NoReserve),
+                    Alloc::NoWait => {
+                        self.request_population(open, alloc);
+                        return Err(SaveError::NoReserve);
+                    }
                     Alloc::MayAlloc => {
                         let want = self.reserve_target(open + 1);
-                        self.region.grow(open + 1, want, &self.budget)?;
+                        if self.background {
+                            // The populator is most likely backing this very slab:
+                            // wait for its next piece rather than for the mutex.
+                            if !region.try_grow(open + 1, want, &self.growth.budget)? {
+                                self.request_population(open, alloc);
+                                crate::sync::yield_now();
+                            }
+                        } else {
+                            region.grow(open + 1, want, &self.growth.budget)?;
+                        }
                         continue;
                     }
                 }
@@ -491,6 +547,7 @@ impl StackDepot {
                     self.counters
                         .tally(Tally::WastedBytes, ((self.slab_words - free) * WORD) as u64);
                 }
+                self.request_population(open + 1, alloc);
                 return Ok((open, FIRST_WORD));
             }
         }
@@ -504,26 +561,75 @@ impl StackDepot {
     /// Slabs to have populated once `opened` slabs are open: those, plus the
     /// reserve (slabs populated and not yet opened), as far as the region goes.
     fn reserve_target(&self, opened: usize) -> usize {
-        (opened + self.config.reserve_slabs).min(self.region.slabs())
+        (opened + self.config.reserve_slabs).min(self.growth.region.slabs())
+    }
+
+    /// After a slab was opened (`opened` are open now), or a save found none to
+    /// open: asks the populator thread, if this depot uses it, for what a saver
+    /// would otherwise have to populate itself. Small depots only ask on behalf of
+    /// no-wait savers, for the reserve (`MayAlloc` saves refill it inline, see
+    /// `top_up_reserve`); once a depot has opened a quarter chunk of slabs (512 KiB),
+    /// any saver asks it to stay ahead of the reserve by as much as is open (at
+    /// least a chunk, at most `lookahead`), so the page faults of growth happen on
+    /// the populator's thread. Lock- and allocation-free.
+    #[inline]
+    fn request_population(&self, opened: usize, alloc: Alloc) {
+        if !self.background {
+            return;
+        }
+        let reserve = self.reserve_target(opened);
+        let populated = self.growth.region.populated();
+        if self.lookahead > 0 && opened >= self.growth.region.chunk_slabs() / 4 {
+            // Ahead by as much as is open, at least a chunk (the populator must
+            // outrun the saver from the start: waking it and backing a chunk take
+            // about a millisecond), at most `lookahead`.
+            let ahead = opened
+                .max(self.growth.region.chunk_slabs())
+                .min(self.lookahead);
+            if populated < reserve + ahead / 2 {
+                let target = (reserve + ahead).min(self.growth.region.slabs());
+                populator::request(&self.growth, target);
+            }
+        } else if alloc == Alloc::NoWait && populated < reserve {
+            populator::request(&self.growth, reserve);
+        }
     }
 
     /// Populates slabs until [`Config::reserve_slabs`] are ready beyond the open one.
     fn fill_reserve(&self) -> Result<(), SaveError> {
         let want = self.reserve_target(self.opened());
-        if self.region.populated() >= want {
+        let region = &self.growth.region;
+        if region.populated() >= want {
             return Ok(());
         }
-        self.region.grow(want, want, &self.budget)
+        region.grow(want, want, &self.growth.budget)
     }
 
-    /// After a `MayAlloc` insert: keep the reserve full and the shard's next table
-    /// mapped, so that later no-wait saves find room. Failures here are not the
-    /// save's failures; they show up when a save actually needs the memory.
-    fn top_up(&self, shard: &Shard) {
-        let _ = self.fill_reserve();
-        if shard.wants_spare() {
-            let _ = shard.ensure_spare(&self.budget);
+    /// After a `MayAlloc` insert: keep the reserve full, so that later no-wait
+    /// saves find room (the shard's next table is mapped by the caller, or by the
+    /// populator). Failures here are not the save's failures; they show up when a
+    /// save actually needs the memory.
+    ///
+    /// With the populator, a saver does not wait for a population in progress (the
+    /// populator's, most likely: it is making that room) just to refill the
+    /// reserve; it only waits when it needs a slab itself (`alloc_record`).
+    fn top_up_reserve(&self) {
+        let want = self.reserve_target(self.opened());
+        let region = &self.growth.region;
+        if region.populated() < want {
+            let _ = if self.background {
+                region.try_grow(want, want, &self.growth.budget).map(drop)
+            } else {
+                region.grow(want, want, &self.growth.budget)
+            };
         }
+    }
+}
+
+impl Drop for StackDepot {
+    fn drop(&mut self) {
+        // The populator may still hold this growth (a queued request); it will skip it.
+        self.growth.close();
     }
 }
 

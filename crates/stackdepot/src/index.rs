@@ -39,6 +39,8 @@ use crate::{SaveError, config::page_size};
 const HEADER_BYTES: usize = 64;
 const RETIRED_LINK: usize = 16;
 const LOG2_AT: usize = 24;
+/// Nonzero once a retired table's slot pages were returned to the OS.
+const RELEASED_AT: usize = 32;
 
 /// A mapped table; the header page is never released, so `log2` stays readable
 /// for as long as the depot lives, even after the table is retired.
@@ -99,6 +101,11 @@ impl Table {
         // SAFETY: inside the never-released header page, 8-aligned, atomic access only.
         unsafe { &*self.0.as_ptr().add(RETIRED_LINK).cast::<AtomicPtr<u8>>() }
     }
+
+    fn released<'a>(self) -> &'a AtomicUsize {
+        // SAFETY: inside the never-released header page, 8-aligned, atomic access only.
+        unsafe { &*self.0.as_ptr().add(RELEASED_AT).cast::<AtomicUsize>() }
+    }
 }
 
 /// Entries may fill a table to 80 % before it grows…
@@ -132,6 +139,9 @@ pub(crate) enum Insert {
 pub(crate) struct Shard {
     /// Low key bits that are not hash bits (the frame count), skipped for the home slot.
     len_bits: u32,
+    /// Leave a replaced table's pages to [`release_retired`](Self::release_retired)
+    /// (the populator thread) instead of returning them under the lock.
+    defer_release: bool,
     lock: SpinLock,
     table: AtomicPtr<u8>,
     spare: AtomicPtr<u8>,
@@ -169,11 +179,13 @@ impl Shard {
     pub(crate) fn new(
         initial_slots: usize,
         len_bits: u32,
+        defer_release: bool,
         budget: &Budget,
     ) -> Result<Shard, SaveError> {
         let table = Table::map(initial_slots.trailing_zeros(), budget)?;
         Ok(Shard {
             len_bits,
+            defer_release,
             lock: SpinLock::new(),
             table: AtomicPtr::new(table.0.as_ptr()),
             spare: AtomicPtr::new(core::ptr::null_mut()),
@@ -322,17 +334,47 @@ impl Shard {
         true
     }
 
+    /// Puts a replaced table on the retired list (under the lock) and returns its
+    /// slot pages to the OS now, or leaves that to `release_retired`.
     fn retire(&self, old: Table, budget: &Budget) {
-        let bytes = Table::bytes_for(old.log2());
         old.retired_link()
             .store(self.retired.load(Ordering::Relaxed), Ordering::Relaxed);
-        self.retired.store(old.0.as_ptr(), Ordering::Relaxed);
+        // Release: `release_retired` walks the list without the lock.
+        self.retired.store(old.0.as_ptr(), Ordering::Release);
+        self.retired_bytes
+            .fetch_add(Table::bytes_for(old.log2()), Ordering::Relaxed);
+        if !self.defer_release {
+            Self::release(old, budget);
+        }
+    }
+
+    /// Returns the slot pages of retired tables to the OS: a syscall and a TLB
+    /// shootdown that the populator thread takes off the saver that grew the table.
+    /// Newest first; stops at the first table already released (older ones were
+    /// released before it). Any thread, no lock.
+    pub(crate) fn release_retired(&self, budget: &Budget) {
+        // Acquire: pairs with `retire`'s Release, so each table's link is visible.
+        let mut next = Table::from_ptr(self.retired.load(Ordering::Acquire));
+        while let Some(table) = next {
+            if table.released().load(Ordering::Relaxed) != 0 {
+                break;
+            }
+            next = Table::from_ptr(table.retired_link().load(Ordering::Relaxed));
+            Self::release(table, budget);
+        }
+    }
+
+    /// Releases one retired table's slot pages, once.
+    fn release(table: Table, budget: &Budget) {
+        if table.released().swap(1, Ordering::Relaxed) != 0 {
+            return;
+        }
+        let bytes = Table::bytes_for(table.log2());
         let page = page_size();
         // SAFETY: the table is mapped until the depot drops; every access to its
         // slots is atomic (lookups and inserts above); the header page is kept.
-        unsafe { mapping::release_pages(old.0, page, bytes - page) };
+        unsafe { mapping::release_pages(table.0, page, bytes - page) };
         budget.refund(bytes - page);
-        self.retired_bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// Maps the next table if this shard is past half its growth point and has no

@@ -123,15 +123,20 @@ impl SlabRegion {
             slab_size,
             slabs,
             populated: AtomicUsize::new(0),
-            step: Mutex::new(first_step.clamp(1, Self::chunk_slabs(slab_size))),
+            step: Mutex::new(first_step.clamp(1, Self::chunk_slabs_of(slab_size))),
             slab_charge,
             huge_pages,
             map,
         })
     }
 
-    fn chunk_slabs(slab_size: usize) -> usize {
+    fn chunk_slabs_of(slab_size: usize) -> usize {
         (CHUNK_BYTES / slab_size).max(1)
+    }
+
+    /// Slabs in one growth chunk (2 MiB, or one slab if slabs are larger).
+    pub(crate) fn chunk_slabs(&self) -> usize {
+        Self::chunk_slabs_of(self.slab_size)
     }
 
     /// Slabs the region can hold.
@@ -146,41 +151,9 @@ impl SlabRegion {
         self.populated.load(Ordering::Acquire)
     }
 
-    /// Pointer to the word a handle body names (callers pass bodies of slabs below
-    /// [`slabs`](Self::slabs)).
-    #[inline]
-    pub(crate) fn word_ptr(&self, body: u32) -> *mut usize {
-        // SAFETY: a body of a slab below `slabs` is a word index below
-        // `slabs * slab_size / WORD`, inside the reservation (see `new`).
-        unsafe { self.base.as_ptr().add(body as usize * WORD).cast::<usize>() }
-    }
-
-    /// Writes a record's frames at body `first`.
-    ///
-    /// # Safety
-    /// `[first, first + frames.len())` lies in one populated slab, was handed to this
-    /// caller alone by the bump cursor, and is not yet published.
-    #[inline]
-    pub(crate) unsafe fn write_record(&self, first: u32, frames: &[usize]) {
-        // SAFETY: the caller owns the range exclusively and it is backed (populated
-        // before the cursor could open its slab); no reader can reach it before its
-        // record bits and index slot are published, both with Release after this.
-        unsafe {
-            core::ptr::copy_nonoverlapping(frames.as_ptr(), self.word_ptr(first), frames.len())
-        };
-    }
-
-    /// The `len` frames of the record at body `first`.
-    ///
-    /// # Safety
-    /// A record of `len` frames was published at `first` and the caller
-    /// synchronised with that publication (an `Acquire` load of its start bit or of
-    /// its index slot); the slice must not outlive the region.
-    #[inline]
-    pub(crate) unsafe fn record<'a>(&self, first: u32, len: usize) -> &'a [usize] {
-        // SAFETY: published records are immutable, fully written and inside a
-        // populated slab (caller's precondition).
-        unsafe { core::slice::from_raw_parts(self.word_ptr(first), len) }
+    /// The record area's base, for the depot's hot paths (a copy of `base`).
+    pub(crate) fn records(&self) -> Records {
+        Records { base: self.base }
     }
 
     /// Populates slabs so that at least `need` are backed, aiming for `want`
@@ -192,12 +165,78 @@ impl SlabRegion {
     /// [`SaveError::CapReached`] if the region or the cap cannot reach `need`
     /// (whatever fit was populated), [`SaveError::MapFailed`] if the OS refused.
     pub(crate) fn grow(&self, need: usize, want: usize, budget: &Budget) -> Result<(), SaveError> {
-        let mut step = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        let step = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        self.grow_locked(step, need, want, budget)
+    }
+
+    /// [`grow`](Self::grow), unless another thread is populating right now:
+    /// `Ok(false)` at once then (that thread is already making room; the caller may
+    /// wait for [`populated`](Self::populated) to move instead of for the mutex,
+    /// which the populator thread may hold again before a waiter gets it).
+    pub(crate) fn try_grow(
+        &self,
+        need: usize,
+        want: usize,
+        budget: &Budget,
+    ) -> Result<bool, SaveError> {
+        match self.step.try_lock() {
+            Ok(step) => self.grow_locked(step, need, want, budget).map(|()| true),
+            Err(std::sync::TryLockError::Poisoned(e)) => self
+                .grow_locked(e.into_inner(), need, want, budget)
+                .map(|()| true),
+            Err(std::sync::TryLockError::WouldBlock) => Ok(false),
+        }
+    }
+
+    /// For the populator thread: populates the next piece of at most `target`
+    /// slabs and publishes it; the number of slabs added (0 once `target` is
+    /// reached). Pieces are a quarter chunk (512 KiB), aligned, so a saver that
+    /// caught up waits for one piece, not for everything asked; whole aligned
+    /// chunks with [`huge_pages`](crate::Config::huge_pages), so each can be one
+    /// huge page.
+    ///
+    /// # Errors
+    /// As [`grow`](Self::grow).
+    pub(crate) fn populate_piece(
+        &self,
+        target: usize,
+        budget: &Budget,
+    ) -> Result<usize, SaveError> {
+        let _step = self.step.lock().unwrap_or_else(|e| e.into_inner());
+        let have = self.populated.load(Ordering::Relaxed);
+        let target = target.min(self.slabs);
+        if have >= target {
+            return Ok(0);
+        }
+        let chunk = self.chunk_slabs();
+        let piece = if self.huge_pages {
+            chunk
+        } else {
+            (chunk / 4).max(1)
+        };
+        let end = target.min((have / piece + 1) * piece);
+        let charged = budget.charge_up_to(self.slab_charge, end - have)?;
+        let end = have + charged;
+        if let Err(e) = self.back(have, end) {
+            budget.refund(charged * self.slab_charge);
+            return Err(SaveError::MapFailed(e.kind()));
+        }
+        self.populated.store(end, Ordering::Release);
+        Ok(charged)
+    }
+
+    fn grow_locked(
+        &self,
+        mut step: std::sync::MutexGuard<'_, usize>,
+        need: usize,
+        want: usize,
+        budget: &Budget,
+    ) -> Result<(), SaveError> {
         let have = self.populated.load(Ordering::Relaxed);
         if have >= need {
             return Ok(());
         }
-        let chunk = Self::chunk_slabs(self.slab_size);
+        let chunk = self.chunk_slabs();
         let mut end = want.max(have + *step);
         if *step >= chunk {
             // Whole chunks from here on: round down to a chunk boundary, but never
@@ -266,5 +305,59 @@ impl SlabRegion {
             at += page;
         }
         Ok(())
+    }
+}
+
+/// Where records live: the region's base address, copied into the depot so that a
+/// fetch or a hit finds a record without going through the shared [`SlabRegion`]
+/// (one load fewer on the hot paths). Valid for as long as the region it came from
+/// lives, which the depot guarantees by holding that region.
+#[derive(Clone, Copy)]
+pub(crate) struct Records {
+    base: NonNull<u8>,
+}
+
+// SAFETY: an address into memory that the owning depot's region keeps mapped; all
+// access goes through the depot's publication protocol (see `depot.rs`).
+unsafe impl Send for Records {}
+// SAFETY: as above.
+unsafe impl Sync for Records {}
+
+impl Records {
+    /// Pointer to the word a handle body names (callers pass bodies of the region's
+    /// slabs).
+    #[inline]
+    pub(crate) fn word_ptr(&self, body: u32) -> *mut usize {
+        // SAFETY: a body of one of the region's slabs is a word index below
+        // `slabs * slab_size / WORD`, inside the reservation (see `SlabRegion::new`).
+        unsafe { self.base.as_ptr().add(body as usize * WORD).cast::<usize>() }
+    }
+
+    /// Writes a record's frames at body `first`.
+    ///
+    /// # Safety
+    /// `[first, first + frames.len())` lies in one populated slab, was handed to this
+    /// caller alone by the bump cursor, and is not yet published.
+    #[inline]
+    pub(crate) unsafe fn write_record(&self, first: u32, frames: &[usize]) {
+        // SAFETY: the caller owns the range exclusively and it is backed (populated
+        // before the cursor could open its slab); no reader can reach it before its
+        // record bits and index slot are published, both with Release after this.
+        unsafe {
+            core::ptr::copy_nonoverlapping(frames.as_ptr(), self.word_ptr(first), frames.len())
+        };
+    }
+
+    /// The `len` frames of the record at body `first`.
+    ///
+    /// # Safety
+    /// A record of `len` frames was published at `first` and the caller
+    /// synchronised with that publication (an `Acquire` load of its start bit or of
+    /// its index slot); the slice must not outlive the region.
+    #[inline]
+    pub(crate) unsafe fn record<'a>(&self, first: u32, len: usize) -> &'a [usize] {
+        // SAFETY: published records are immutable, fully written and inside a
+        // populated slab (caller's precondition).
+        unsafe { core::slice::from_raw_parts(self.word_ptr(first), len) }
     }
 }

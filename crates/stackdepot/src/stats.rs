@@ -40,6 +40,13 @@ pub struct Stats {
     /// the cap allows), more when the last growth step was larger (steps double up to
     /// 2 MiB).
     pub reserve_slabs: u64,
+    /// Slabs backed by the background populator thread rather than by a saver (see
+    /// [`Config::background_population`](crate::Config::background_population)).
+    pub background_slabs: u64,
+    /// Population requests the background thread could not complete (cap reached or
+    /// mapping refused); the save that then needs the memory meets the error itself
+    /// and counts it in its own field.
+    pub background_failures: u64,
     /// Slots in the live index tables (the kernel's "hash buckets").
     pub index_slots: u64,
     /// Longest probe a lookup of a stored trace needs, in slots (the kernel's
@@ -102,7 +109,7 @@ impl Stats {
 
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, u64); 23] = [
+        let rows: [(&str, u64); 25] = [
             ("stack traces", self.traces),
             ("stack-trace frames", self.frames),
             ("bytes mapped", self.bytes_mapped),
@@ -116,6 +123,8 @@ impl fmt::Display for Stats {
             ("wasted bytes", self.bytes_wasted),
             ("slabs", self.slabs),
             ("reserve slabs", self.reserve_slabs),
+            ("slabs populated in background", self.background_slabs),
+            ("background population failures", self.background_failures),
             ("index slots", self.index_slots),
             ("longest index probe", self.index_longest_probe),
             ("index probes (sum over traces)", self.index_probe_total),
