@@ -6,8 +6,10 @@
 //! protocol is publication only; nothing is ever freed while the depot lives.
 //!
 //! 1. **Slab population.** Slabs live at fixed places in one reserved region; a
-//!    thread that may map has the OS back the next few (zeroed), possibly long
-//!    before use, then publishes the new count with a `Release` store. The bump
+//!    thread that may map (a `MayAlloc` saver, `refill`, or the populator thread
+//!    on a saver's request: `growth.rs` has that request's own small protocol)
+//!    has the OS back the next few (zeroed), possibly long before use, then
+//!    publishes the new count with a `Release` store. The bump
 //!    cursor, which names the open slab, moves to slab `n` by a CAS (`AcqRel`) only
 //!    after an `Acquire` load of that count showed `n` populated, so whoever
 //!    allocates from a slab has observed its population.

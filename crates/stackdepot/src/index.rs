@@ -19,12 +19,14 @@
 //! larger one from its slots alone. Shards are chosen by the hash's low bits.
 //!
 //! Growth: a shard's table doubles when it passes 80 % full. The larger table is
-//! mapped *before* it is needed, outside the lock (by a `MayAlloc` save or
+//! mapped *before* it is needed, outside the lock (by the populator thread, a `MayAlloc` save or
 //! `refill`), its pages backed at once so the copy never page-faults under the
 //! lock, and kept as the shard's spare; under the lock the entries are copied
 //! into it and it is published with one `Release` store. The old table is retired:
 //! it stays mapped (a lock-free reader may still be probing it) but its slot pages
-//! are returned to the OS, so such a reader sees empty slots, reports a miss and
+//! are returned to the OS (by the populator thread when it serves the depot, so
+//! that the system call and its TLB shootdown stay out of the lock; else at once),
+//! so such a reader sees empty slots, reports a miss and
 //! takes the locked path, which re-probes the current table. Without a spare a
 //! shard keeps accepting inserts up to 15/16 full, then asks for one.
 

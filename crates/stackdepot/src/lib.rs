@@ -60,8 +60,14 @@
 //!   with no fixed bucket count, a lookup visits 1.2–2.6 slots on average from 10^3
 //!   to 10^7 traces (`cargo run --release -p stackdepot --example probe_lengths`).
 //! - **Reserve**: at least [`Config::reserve_slabs`] populated slabs beyond the open
-//!   one (and each shard's next table), refilled by `MayAlloc` saves and
-//!   [`StackDepot::refill`]; a no-wait save opens one with a CAS and nothing else.
+//!   one (and each shard's next table), refilled by `MayAlloc` saves,
+//!   [`StackDepot::refill`] and the populator; a no-wait save opens one with a CAS
+//!   and nothing else.
+//! - **Populator**: one background thread per process
+//!   ([`Config::background_population`], on by default) that backs slabs ahead of
+//!   a growing depot, maps the shards' next index tables and returns retired ones,
+//!   so the OS's page faults happen there and not in a save. Saves (no-wait ones
+//!   too) ask it for work without a lock or an allocation.
 //!
 //! The [`implementation`] module has the full design with diagrams.
 //!
@@ -78,9 +84,10 @@
 //! # Safety and correctness
 //!
 //! Unsafe code is confined to the slab region (`region.rs`), the record bits
-//! (`record_bits.rs`), index tables (`index.rs`, `mapping.rs`); every
-//! block carries a `// SAFETY:` argument and the memory-ordering protocol is written
-//! once at the top of `depot.rs`. It is checked by loom models of the protocol
+//! (`record_bits.rs`), index tables (`index.rs`, `mapping.rs`) and the populator's
+//! request list (`populator.rs`); every block carries a `// SAFETY:` argument and
+//! the memory-ordering protocol is written once at the top of `depot.rs` (the
+//! population request's, at the top of `growth.rs`). It is checked by loom models of the protocol
 //! (`scripts/loom.sh`), threaded stress tests, a proptest model test against a
 //! `HashMap` (with tiny slabs and tables so growth happens after a few saves),
 //! exhaustive edge cases on forged handles, and Miri (tree borrows) where a

@@ -20,13 +20,20 @@
 //!    populating thread's writes to that slab (the touch fallback); a no-wait saver
 //!    that finds nothing populated writes nothing; two savers racing to open the
 //!    slab through the cursor CAS never both get it.
+//! 5. Population requests (`growth.rs`, `populator.rs`): two savers asking for
+//!    different targets while the populator serves; after a final drain the
+//!    populator has served the larger target and the growth is not left marked
+//!    queued with nothing on the list (which would silence it for good). Fails
+//!    (a stale target) if the populator clears the flag with a plain store
+//!    instead of a read-modify-write.
 
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 
 use crate::spin_lock::SpinLock;
-use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use loom::sync::atomic::AtomicPtr;
 
 const FRAMES: usize = 2;
 const SLOTS: usize = 4;
@@ -241,5 +248,104 @@ fn slabs_are_opened_only_after_their_population() {
             (_, true) => assert_eq!(written, [1, 2]),
             _ => assert_eq!(written, [0, 7], "population ran; no saver wrote"),
         }
+    });
+}
+
+/// A growth and the populator's request list, with the orderings of `growth.rs`
+/// (`ask`, `serve`) and `populator.rs` (`request`, `run`).
+struct MiniRequests {
+    head: AtomicPtr<MiniGrowth>,
+    /// The largest target the populator has read (what it would populate to).
+    served: AtomicUsize,
+}
+
+struct MiniGrowth {
+    wanted: AtomicUsize,
+    queued: AtomicBool,
+    next: AtomicPtr<MiniGrowth>,
+}
+
+impl MiniRequests {
+    /// `populator::request`: raise the target, set the flag; only the saver that
+    /// found it clear pushes (Treiber push, `Release`).
+    fn request(&self, growth: &MiniGrowth, target: usize) {
+        growth.wanted.fetch_max(target, Ordering::Relaxed);
+        if growth.queued.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let node = core::ptr::from_ref(growth).cast_mut();
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            growth.next.store(head, Ordering::Relaxed);
+            match self
+                .head
+                .compare_exchange(head, node, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => return,
+                Err(now) => head = now,
+            }
+        }
+    }
+
+    /// One round of `populator::run`: take the whole list (`Acquire`), and for
+    /// each growth `Growth::serve`: clear the flag with an `AcqRel` swap, then
+    /// read the target. `false` if the list was empty.
+    fn serve_once(&self) -> bool {
+        let mut node = self.head.swap(core::ptr::null_mut(), Ordering::Acquire);
+        if node.is_null() {
+            return false;
+        }
+        while !node.is_null() {
+            // SAFETY: nodes on the list are the test's growths, alive until it ends.
+            let growth = unsafe { &*node };
+            node = growth.next.load(Ordering::Relaxed);
+            growth.queued.swap(false, Ordering::AcqRel);
+            let wanted = growth.wanted.load(Ordering::Relaxed);
+            self.served.fetch_max(wanted, Ordering::Relaxed);
+        }
+        true
+    }
+}
+
+#[test]
+fn population_requests_are_never_lost() {
+    run_model("population requests", || {
+        let requests = Arc::new(MiniRequests {
+            head: AtomicPtr::new(core::ptr::null_mut()),
+            served: AtomicUsize::new(0),
+        });
+        let growth = Arc::new(MiniGrowth {
+            wanted: AtomicUsize::new(0),
+            queued: AtomicBool::new(false),
+            next: AtomicPtr::new(core::ptr::null_mut()),
+        });
+        let savers: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|target| {
+                let (requests, growth) = (requests.clone(), growth.clone());
+                thread::spawn(move || requests.request(&growth, target))
+            })
+            .collect();
+        let populator = {
+            let requests = requests.clone();
+            thread::spawn(move || {
+                requests.serve_once();
+            })
+        };
+        for saver in savers {
+            saver.join().unwrap();
+        }
+        populator.join().unwrap();
+        // The populator wakes for every push (unpark); drain what is left.
+        while requests.serve_once() {}
+        assert_eq!(
+            requests.served.load(Ordering::Relaxed),
+            2,
+            "the populator never read the larger target"
+        );
+        assert!(
+            !growth.queued.load(Ordering::Relaxed),
+            "the growth is marked queued but is on no list: later requests would be dropped"
+        );
     });
 }
