@@ -13,7 +13,10 @@
 //!   `lockdep_recursion`), and allocations made meanwhile are counted, not recorded;
 //! - it never allocates or maps: frames go into a stack buffer and the save is `Alloc::NoWait`,
 //!   which uses the depot's pre-mapped reserve and fails (counted) when that is empty;
-//! - it never refills: a background thread calls `refill()` every millisecond.
+//! - it never refills: the depot's populator thread (`Config::background_population`, on by
+//!   default) refills the reserve when a no-wait save asks it to, so nobody calls `refill()`.
+//!   `--refiller` adds the explicit alternative for comparison: a thread that calls `refill()`
+//!   every millisecond, on a depot with the populator off.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -29,7 +32,7 @@ use lockdep_graph::{
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
-use stackdepot::{Alloc, Handle, SaveError, StackDepot};
+use stackdepot::{Alloc, Config, Handle, SaveError, StackDepot};
 
 /// Lockdep's default array, for the comparison at the end.
 const FIXED_WORDS: u64 = 1 << 19;
@@ -43,6 +46,9 @@ struct Args {
     /// Rounds of work per thread (each allocates several times under a random stack).
     #[arg(long, default_value_t = 6_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     rounds: u32,
+    /// Turn the depot's populator off and refill from a thread of our own every millisecond.
+    #[arg(long)]
+    refiller: bool,
 }
 
 /// Frames the hook keeps (the depot's default `max_frames`).
@@ -362,7 +368,14 @@ fn worker(seed: u64, rounds: u32) {
 fn main() {
     let args = <Args as clap::Parser>::parse();
     let started = Instant::now();
-    let depot = Arc::new(StackDepot::new());
+    let config = Config::default().background_population(!args.refiller);
+    let depot = match StackDepot::with_config(config) {
+        Ok(depot) => Arc::new(depot),
+        Err(e) => {
+            eprintln!("cannot create the depot: {e}");
+            std::process::exit(1);
+        }
+    };
     let validator = VALIDATOR.get_or_init(|| {
         Validator::new(ValidatorConfig {
             store: StoreKind::Depot,
@@ -381,7 +394,7 @@ fn main() {
 
     let stop = Arc::new(AtomicBool::new(false));
     let refills = Arc::new(AtomicU64::new(0));
-    let refiller = {
+    let refiller = args.refiller.then(|| {
         let (depot, stop, refills) = (Arc::clone(&depot), Arc::clone(&stop), Arc::clone(&refills));
         std::thread::Builder::new()
             .name("refiller".into())
@@ -394,7 +407,7 @@ fn main() {
                 }
             })
             .expect("spawn refiller")
-    };
+    });
 
     let workers: Vec<_> = (0..args.threads)
         .map(|i| {
@@ -419,7 +432,9 @@ fn main() {
         }
     }
     stop.store(true, Ordering::Relaxed);
-    let _ = refiller.join();
+    if let Some(refiller) = refiller {
+        let _ = refiller.join();
+    }
 
     // Report (with the hook off so the report's own allocations do not move the figures).
     instrumentation(|| {
@@ -458,7 +473,7 @@ fn report(args: &Args, depot: &StackDepot, validator: &Validator, refills: u64, 
             relaxed(&HOOK.contended),
         ),
         ("failed, other:", relaxed(&HOOK.other_failures)),
-        ("refills by the refiller thread:", refills),
+        ("refill() calls (--refiller):", refills),
     ] {
         // Counts right-aligned at column 45, whatever the label's length.
         println!("  {label}{count:>width$}", width = 43 - label.len());
