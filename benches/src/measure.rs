@@ -231,6 +231,113 @@ pub fn run_delay() -> Option<Duration> {
     Some(Duration::from_nanos(ns))
 }
 
+/// CPU time the whole process has used so far: all its threads together, those
+/// that have exited included (`CLOCK_PROCESS_CPUTIME_ID`, to the ns); `None` where
+/// unavailable.
+///
+/// Linux accounts the calling thread's time up to the call, and a sleeping
+/// thread's exactly, but a thread running on another CPU only up to its last
+/// scheduler tick (4 ms at HZ=250). For an exact figure, read it while the other
+/// threads sleep ([`settle_other_threads`]).
+pub fn process_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// CPU time the calling thread has used so far (`CLOCK_THREAD_CPUTIME_ID`, exact);
+/// `None` where unavailable.
+pub fn thread_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+#[cfg(unix)]
+fn cpu_clock(clock: libc::clockid_t) -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a live, writable `timespec` for the whole call, which writes
+    // only it; an unknown clock is reported by the return value, not UB.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    if rc != 0 {
+        return None;
+    }
+    let secs = u64::try_from(ts.tv_sec).ok()?;
+    let nanos = u64::try_from(ts.tv_nsec).ok()?;
+    Duration::from_secs(secs).checked_add(Duration::from_nanos(nanos))
+}
+
+/// Whether a thread's `/proc/.../stat` line says it is busy: running or runnable
+/// (`R`) or in uninterruptible sleep (`D`, e.g. waiting for the mm lock in a page
+/// fault). `None` if the line has no state. The state follows the command name,
+/// which is in parentheses and may itself contain `)` and spaces.
+fn stat_says_busy(stat: &str) -> Option<bool> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let state = rest.trim_start().chars().next()?;
+    Some(matches!(state, 'R' | 'D'))
+}
+
+/// Whether every thread of this process other than the caller is asleep, from
+/// `/proc/self/task/*/stat`; `None` where unavailable (not Linux). A thread that
+/// exits during the scan counts as idle.
+pub fn other_threads_idle() -> Option<bool> {
+    // "<pid>/task/<tid>": this thread's own entry, skipped.
+    let me = std::fs::read_link("/proc/thread-self").ok()?;
+    let me = me.file_name()?;
+    for entry in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(entry) = entry else { continue };
+        if entry.file_name() == me {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if stat_says_busy(&stat)? {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// How long [`sample_with_cpu`] waits for the process's other threads to go idle,
+/// before and after its window.
+pub const SETTLE_LIMIT: Duration = Duration::from_millis(250);
+
+/// Sleeps until [`other_threads_idle`], at most `limit`; whether they are idle
+/// (`false` at once where that cannot be read).
+///
+/// Before a timed window this keeps work left over from earlier measurements (a
+/// dropped store's unmapping on a background thread) out of it; after one, it lets
+/// a background thread finish the work the window asked of it (the depot's
+/// populator backing slabs ahead of the saver) so that its CPU time is counted,
+/// and exactly: a sleeping thread's time is fully accounted.
+pub fn settle_other_threads(limit: Duration) -> bool {
+    let t0 = Instant::now();
+    loop {
+        match other_threads_idle() {
+            Some(true) => return true,
+            None => return false,
+            Some(false) if t0.elapsed() >= limit => return false,
+            // A scan costs tens of µs; polling every millisecond leaves the CPUs to
+            // the threads being waited for.
+            Some(false) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
 fn share(waited: Duration, elapsed: Duration) -> f64 {
     if elapsed.is_zero() {
         0.0
@@ -276,6 +383,82 @@ pub fn sample<R>(ops: u64, f: impl FnOnce() -> R) -> (Sample, R) {
         },
         r,
     )
+}
+
+/// The CPU time of the whole process (every thread) per operation of a timed
+/// window, next to the wall-time [`Sample`] of the thread that ran it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CpuSample {
+    /// CPU nanoseconds per operation, all threads of the process together.
+    pub ns: f64,
+    /// Whether the process's other threads were idle before the window and went
+    /// idle after it within [`SETTLE_LIMIT`]. If not, the figure may include
+    /// unrelated work, or miss work a thread was still doing.
+    pub settled: bool,
+}
+
+/// [`sample`], plus the process's CPU time (all threads, [`process_cpu_time`])
+/// over the same window as a [`CpuSample`] of `ops` operations (`None` where the
+/// clock is unavailable).
+///
+/// Waits for the other threads to be idle first ([`settle_other_threads`]). After
+/// `f` returns, the wall time is taken, then the process's CPU clock is read only
+/// once the other threads are idle again, so work `f` left to a background thread
+/// is counted; the time this thread spends waiting for that is subtracted.
+pub fn sample_with_cpu<R>(ops: u64, f: impl FnOnce() -> R) -> (Sample, Option<CpuSample>, R) {
+    let settled_before = settle_other_threads(SETTLE_LIMIT);
+    let d0 = run_delay();
+    let p0 = process_cpu_time();
+    let t0 = Instant::now();
+    let r = f();
+    let elapsed = t0.elapsed();
+    let own0 = thread_cpu_time();
+    let waited = d0
+        .zip(run_delay())
+        .map_or(Duration::ZERO, |(a, b)| b.saturating_sub(a));
+    let settled_after = settle_other_threads(SETTLE_LIMIT);
+    let own1 = thread_cpu_time();
+    let p1 = process_cpu_time();
+    let ops = ops.max(1) as f64;
+    let cpu = match (p0, p1, own0, own1) {
+        (Some(p0), Some(p1), Some(own0), Some(own1)) => {
+            let waiting = own1.saturating_sub(own0);
+            let total = p1.saturating_sub(p0).saturating_sub(waiting);
+            Some(CpuSample {
+                ns: total.as_nanos() as f64 / ops,
+                settled: settled_before && settled_after,
+            })
+        }
+        _ => None,
+    };
+    let wall = Sample {
+        ns: elapsed.as_nanos() as f64 / ops,
+        waited: share(waited, elapsed),
+    };
+    (wall, cpu, r)
+}
+
+/// The median CPU ns of the [`CpuSample`]s whose runs are clean: the paired
+/// wall-time sample (same index) undisturbed and the CPU sample settled; of all
+/// of them if none is clean. `None` without any CPU sample.
+pub fn clean_cpu_median(wall: &[Sample], cpu: &[Option<CpuSample>]) -> Option<f64> {
+    let pairs: Vec<(&Sample, CpuSample)> = wall
+        .iter()
+        .zip(cpu)
+        .filter_map(|(w, c)| c.map(|c| (w, c)))
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut clean: Vec<f64> = pairs
+        .iter()
+        .filter(|(w, c)| !w.disturbed() && c.settled)
+        .map(|(_, c)| c.ns)
+        .collect();
+    if clean.is_empty() {
+        clean = pairs.iter().map(|(_, c)| c.ns).collect();
+    }
+    Some(median(&mut clean))
 }
 
 /// Runs `work` on `threads` threads like [`run_concurrent`], as a [`Sample`] of
@@ -497,6 +680,142 @@ mod tests {
             std::thread::yield_now();
             assert!(run_delay().is_some_and(|b| b >= a));
         }
+    }
+
+    /// Spins on this thread until it has used `cpu` of CPU time; what it used.
+    fn spin_cpu(cpu: Duration) -> Duration {
+        let Some(t0) = thread_cpu_time() else {
+            return Duration::ZERO;
+        };
+        loop {
+            let used = thread_cpu_time().map_or(cpu, |t| t.saturating_sub(t0));
+            if used >= cpu {
+                return used;
+            }
+            std::hint::spin_loop();
+        }
+    }
+
+    #[test]
+    fn process_cpu_time_counts_a_thread_that_has_exited() {
+        let Some(p0) = process_cpu_time() else {
+            return; // no CPU clock on this platform
+        };
+        // The spinner's own clock says how much it used; it has exited (joined, its
+        // /proc/self/task entry gone) before the process clock is read again.
+        let used = std::thread::spawn(|| spin_cpu(Duration::from_millis(20)))
+            .join()
+            .unwrap();
+        let p1 = process_cpu_time().unwrap();
+        assert!(used >= Duration::from_millis(20), "{used:?}");
+        assert!(p1 >= p0 + used, "{p0:?} -> {p1:?}, thread used {used:?}");
+        // Monotonic, and the calling thread's own time is part of it.
+        let own = thread_cpu_time().unwrap();
+        let p2 = process_cpu_time().unwrap();
+        assert!(p2 >= p1 && p2 >= own, "{p1:?} {p2:?} {own:?}");
+    }
+
+    #[test]
+    fn thread_states_are_read_after_the_command_name() {
+        assert_eq!(
+            stat_says_busy("42 (stackdepot-popu) S 1 42 42 0"),
+            Some(false)
+        );
+        assert_eq!(stat_says_busy("42 (a) b) R 1 42"), Some(true));
+        assert_eq!(stat_says_busy("42 (x (y)) D 1"), Some(true));
+        assert_eq!(stat_says_busy("42 (idle) I 2"), Some(false));
+        assert_eq!(stat_says_busy("no state here"), None);
+        assert_eq!(stat_says_busy("42 (x)"), None);
+    }
+
+    #[test]
+    fn a_spinning_thread_is_not_idle() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        if other_threads_idle().is_none() {
+            return; // no /proc
+        }
+        let (started, stop) = (AtomicBool::new(false), AtomicBool::new(false));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                started.store(true, Ordering::Release);
+                while !stop.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+            });
+            while !started.load(Ordering::Acquire) {
+                std::hint::spin_loop();
+            }
+            // Spinning: running or runnable, whatever the other tests are doing.
+            let idle = other_threads_idle();
+            let settled = settle_other_threads(Duration::from_millis(5));
+            stop.store(true, Ordering::Release);
+            assert_eq!(idle, Some(false));
+            assert!(!settled);
+        });
+    }
+
+    #[test]
+    fn cpu_sample_counts_work_left_to_a_background_thread() {
+        use std::sync::mpsc;
+        if process_cpu_time().is_none() {
+            return;
+        }
+        let (jobs, job_rx) = mpsc::channel::<Duration>();
+        let (done_tx, done) = mpsc::channel::<Duration>();
+        let worker = std::thread::spawn(move || {
+            // Sleeps in `recv` between jobs, like the depot's populator in `park`.
+            while let Ok(cpu) = job_rx.recv() {
+                if done_tx.send(spin_cpu(cpu)).is_err() {
+                    return;
+                }
+            }
+        });
+        // The window only hands the work over; the worker does it after the window.
+        let (wall, cpu, ()) = sample_with_cpu(1_000, || {
+            jobs.send(Duration::from_millis(20)).unwrap();
+        });
+        let used = done.recv().unwrap();
+        drop(jobs);
+        worker.join().unwrap();
+        let cpu = cpu.expect("the CPU clock was read");
+        assert!(wall.ns >= 0.0 && cpu.ns > 0.0);
+        // Settled means the worker was asleep again when the clock was read, which it
+        // only is once it has done the job: all of it is counted (ns per op x ops).
+        // Unsettled (other tests kept a CPU busy past SETTLE_LIMIT) proves nothing.
+        if cpu.settled {
+            let total = cpu.ns * 1_000.0;
+            assert!(
+                total >= used.as_nanos() as f64,
+                "{total} ns counted, the worker used {used:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clean_cpu_median_sets_disturbed_and_unsettled_runs_aside() {
+        let w = |waited| Sample { ns: 1.0, waited };
+        let c = |ns, settled| Some(CpuSample { ns, settled });
+        assert_eq!(clean_cpu_median(&[], &[]), None);
+        assert_eq!(clean_cpu_median(&[w(0.0)], &[None]), None);
+        // Run 1's wall sample was disturbed, run 2 unsettled, run 3 unreadable.
+        assert_eq!(
+            clean_cpu_median(
+                &[w(0.0), w(0.5), w(0.0), w(0.0), w(0.0)],
+                &[
+                    c(10.0, true),
+                    c(99.0, true),
+                    c(98.0, false),
+                    None,
+                    c(14.0, true)
+                ]
+            ),
+            Some(12.0)
+        );
+        // None clean: all of them.
+        assert_eq!(
+            clean_cpu_median(&[w(0.5), w(0.0)], &[c(10.0, true), c(20.0, false)]),
+            Some(15.0)
+        );
     }
 
     #[test]

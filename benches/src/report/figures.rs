@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::measure::{Sample, clean_median, paired_ratio};
+use crate::measure::{CpuSample, Sample, clean_cpu_median, clean_median, paired_ratio};
 use crate::stores::{AnyStore, MutexHashMapStore};
 
 /// Medians for one store on one size, and ratios against the reference store
@@ -15,8 +15,18 @@ pub struct StoreFigures {
     pub detail: String,
     /// ns per save of an already stored trace (random order), one thread.
     pub hit_ns: f64,
-    /// ns per save of a new trace (filling a fresh store), one thread.
+    /// ns per save of a new trace (filling a fresh store), one thread: wall time on
+    /// the saving thread, what a caller waits.
     pub insert_ns: f64,
+    /// CPU ns per save of a new trace in the same windows as `insert_ns`, summed over
+    /// every thread of the process: the saving thread's and any background thread's
+    /// (the depot's populator, which backs slabs on another core), including what a
+    /// background thread did for the window after it closed. `None` where the
+    /// process's CPU clock is unavailable.
+    pub insert_cpu_ns: Option<f64>,
+    /// Insert runs whose CPU figure was taken without the process's other threads
+    /// idle at both ends (see [`CpuSample::settled`]); set aside when clean ones exist.
+    pub insert_cpu_unsettled_runs: usize,
     /// ns per fetch of a random id, one thread: the fetch call alone, handle to
     /// slice, no frame read ([`TraceStore::fetch_slice`](crate::TraceStore::fetch_slice)).
     /// The fetch goals are checked on this figure.
@@ -31,6 +41,8 @@ pub struct StoreFigures {
     pub hit_ratio: f64,
     /// `insert_ns` / the reference's.
     pub insert_ratio: f64,
+    /// `insert_cpu_ns` / the reference's.
+    pub insert_cpu_ratio: Option<f64>,
     /// `fetch_ns` / the reference's.
     pub fetch_ratio: f64,
     /// `fetch_read_ns` / the reference's.
@@ -134,6 +146,14 @@ impl StoreFigures {
         self
     }
 
+    /// Sets the process CPU time per insert (all threads) and how many runs' CPU
+    /// figure was unsettled.
+    pub fn with_insert_cpu(mut self, ns: Option<f64>, unsettled_runs: usize) -> StoreFigures {
+        self.insert_cpu_ns = ns;
+        self.insert_cpu_unsettled_runs = unsettled_runs;
+        self
+    }
+
     /// Sets the concurrent medians (wall ns per operation, all threads' operations counted).
     pub fn with_scaling(mut self, hit_mt_ns: f64, fetch_mt_ns: f64) -> StoreFigures {
         self.hit_mops_mt = mops(hit_mt_ns);
@@ -184,6 +204,8 @@ pub(crate) struct RunSamples {
     /// Fetch + read every frame.
     pub(crate) fetch_read: Vec<Sample>,
     pub(crate) insert: Vec<Sample>,
+    /// Process CPU time (all threads) over each `insert` window, same index.
+    pub(crate) insert_cpu: Vec<Option<CpuSample>>,
     /// The mixed stream (empty when not measured).
     pub(crate) stream: Vec<Sample>,
     /// Wall ns per operation over all threads.
@@ -220,6 +242,13 @@ impl RunSamples {
             .with_times(m(&self.hit), m(&self.insert), m(&self.fetch), stream)
             .with_scaling(m(&self.hit_mt), m(&self.fetch_mt))
             .with_fetch_read(m(&self.fetch_read), m(&self.fetch_read_mt))
+            .with_insert_cpu(
+                clean_cpu_median(&self.insert, &self.insert_cpu),
+                self.insert_cpu
+                    .iter()
+                    .filter(|c| c.is_some_and(|c| !c.settled))
+                    .count(),
+            )
             .with_paired_scaling(
                 (&self.hit, &self.hit_mt),
                 (&self.fetch, &self.fetch_mt),
@@ -253,6 +282,10 @@ pub fn fill_ratios(stores: &mut [StoreFigures]) {
     for f in stores {
         f.hit_ratio = f.hit_ns / reference.hit_ns;
         f.insert_ratio = f.insert_ns / reference.insert_ns;
+        f.insert_cpu_ratio = f
+            .insert_cpu_ns
+            .zip(reference.insert_cpu_ns)
+            .map(|(a, b)| a / b);
         f.fetch_ratio = f.fetch_ns / reference.fetch_ns;
         f.fetch_read_ratio = f.fetch_read_ns / reference.fetch_read_ns;
         f.stream_ratio = f.stream_ns.zip(reference.stream_ns).map(|(a, b)| a / b);

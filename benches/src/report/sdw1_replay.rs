@@ -19,7 +19,8 @@ use super::figures::RunSamples;
 use super::{StoreFigures, fill_ratios};
 use crate::calibration::{Calibration, CeilingSamples, MachineCeiling};
 use crate::measure::{
-    Sample, fetch_ops, fetch_slice_ops, sample, sample_concurrent, save_all, save_ops, save_stream,
+    Sample, fetch_ops, fetch_slice_ops, sample, sample_concurrent, sample_with_cpu, save_all,
+    save_ops, save_stream,
 };
 use crate::stores::{AnyStore, StoreKind};
 use crate::with_store;
@@ -134,10 +135,12 @@ pub fn replay_file(
             let sm = &mut samples[k];
 
             let fresh = kind.build(&w.traces);
-            let (x, tally) =
-                with_store!(&fresh, s => sample(inserts.len() as u64, || save_all(s, &inserts)));
+            let (x, cpu, tally) = with_store!(&fresh, s => {
+                sample_with_cpu(inserts.len() as u64, || save_all(s, &inserts))
+            });
             check_tally(kind, "insert", tally.refused)?;
             sm.insert.push(x);
+            sm.insert_cpu.push(cpu);
             drop(fresh);
 
             // The mixed replay's store stays filled for the hit and fetch loops.

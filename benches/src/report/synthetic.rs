@@ -8,7 +8,7 @@ use crate::calibration::{Calibration, CeilingSamples, MachineCeiling};
 use crate::fixture::Fixture;
 use crate::measure::{
     Sample, fetch_ops, fetch_slice_ops, input_only_ops, median, sample, sample_concurrent,
-    save_all, save_ops, save_stream, time,
+    sample_with_cpu, save_all, save_ops, save_stream, time,
 };
 use crate::stores::{AnyStore, StoreKind};
 use crate::with_store;
@@ -165,10 +165,14 @@ pub fn measure_size(
             });
 
             let fresh = kinds[k].build(traces);
-            let (x, tally) =
-                with_store!(&fresh, s => sample(traces.len() as u64, || save_all(s, traces)));
+            // Wall time on the saving thread, and the process's CPU time (all threads,
+            // the depot's populator included) over the same window.
+            let (x, cpu, tally) = with_store!(&fresh, s => {
+                sample_with_cpu(traces.len() as u64, || save_all(s, traces))
+            });
             check_tally(kinds[k], "insert", tally.refused)?;
             sm.insert.push(x);
+            sm.insert_cpu.push(cpu);
             drop(fresh);
 
             if !stream.is_empty() {

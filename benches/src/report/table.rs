@@ -33,7 +33,9 @@ pub fn render(r: &Report) -> String {
         out,
         "fetch = the fetch call alone, handle -> slice (address and length, no frame read; \
          the fetch goals use it); f+read = fetch, then read every frame (the consumer's work, \
-         the same in every store)\n"
+         the same in every store); new ns = wall time on the saving thread, new cpu = the \
+         process's CPU time per insert over all threads in the same windows (the depot's \
+         populator thread included)\n"
     );
     for s in &r.sizes {
         let _ = writeln!(
@@ -192,8 +194,20 @@ fn ceiling_line(out: &mut String, ceiling: Option<&MachineCeiling>) {
 fn store_tables(out: &mut String, stores: &[StoreFigures]) {
     let _ = writeln!(
         out,
-        "{:<14} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6}",
-        "store", "hit ns", "x", "new ns", "x", "fetch ns", "x", "f+read ns", "x", "mixed ns", "x"
+        "{:<14} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6} {:>9} {:>6}",
+        "store",
+        "hit ns",
+        "x",
+        "new ns",
+        "x",
+        "new cpu",
+        "x",
+        "fetch ns",
+        "x",
+        "f+read ns",
+        "x",
+        "mixed ns",
+        "x"
     );
     for f in stores {
         let (mixed, mixed_x) = match (f.stream_ns, f.stream_ratio) {
@@ -201,14 +215,18 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
             (Some(ns), None) => (format!("{ns:.1}"), "-".into()),
             _ => ("-".into(), "-".into()),
         };
+        let cpu = f.insert_cpu_ns.map_or("-".into(), |ns| format!("{ns:.1}"));
+        let cpu_x = f.insert_cpu_ratio.map_or("-".into(), |x| format!("{x:.2}"));
         let _ = writeln!(
             out,
-            "{:<14} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9} {:>6}",
+            "{:<14} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9} {:>6} {:>9.1} {:>6.2} {:>9.1} {:>6.2} {:>9} {:>6}",
             f.store,
             f.hit_ns,
             f.hit_ratio,
             f.insert_ns,
             f.insert_ratio,
+            cpu,
+            cpu_x,
             f.fetch_ns,
             f.fetch_ratio,
             f.fetch_read_ns,

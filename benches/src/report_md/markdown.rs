@@ -382,7 +382,9 @@ fn goals(out: &mut String, goals: &[Goal], r: &BenchReport) {
          \"fetch\" is the fetch call itself: handle to slice (the trace's address and length), \
          no frame read, since the depot's `fetch` is zero-copy and reading the frames afterwards \
          is the caller's work, the same in every store. The same fetch followed by reading every \
-         frame is listed after the fetch goals as an informational row. The scaling rows also \
+         frame is listed after the fetch goals as an informational row, and the process's CPU \
+         time per insert (all threads, the depot's background populator included) after the \
+         \"save new\" goal, which is wall time on the saving thread. The scaling rows also \
          show the machine's ceiling measured in the same runs (how work that shares nothing \
          scales here, explained below the table); it is context, and the verdict is against \
          the goal's own bound.\n",
@@ -488,6 +490,7 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
         ],
         &rows,
     ));
+    insert_cpu_table(out, stores);
     if let Some(depot) = stores.iter().find(|f| f.store == StackDepotStore::NAME) {
         let rows: Vec<Vec<String>> = stores
             .iter()
@@ -582,6 +585,64 @@ fn store_tables(out: &mut String, stores: &[StoreFigures]) {
         &rows,
     ));
     out.push('\n');
+}
+
+/// "save new" as the process's CPU time per insert (all threads) beside the saving
+/// thread's wall time, if measured.
+fn insert_cpu_table(out: &mut String, stores: &[StoreFigures]) {
+    if stores.iter().all(|f| f.insert_cpu_ns.is_none()) {
+        return;
+    }
+    let rows: Vec<Vec<String>> = stores
+        .iter()
+        .map(|f| {
+            let mut detail = Vec::new();
+            if f.insert_cpu_unsettled_runs > 0 {
+                detail.push(format!(
+                    "{}/{} runs unsettled",
+                    f.insert_cpu_unsettled_runs, f.runs
+                ));
+            }
+            vec![
+                f.store.clone(),
+                num(f.insert_ns, 1),
+                num(f.insert_ratio, 2),
+                f.insert_cpu_ns.map_or("-".into(), |x| num(x, 1)),
+                f.insert_cpu_ratio.map_or("-".into(), |x| num(x, 2)),
+                f.insert_cpu_ns
+                    .map_or("-".into(), |cpu| ratio(cpu, f.insert_ns)),
+                detail.join(", "),
+            ]
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nsave new, process CPU ns per insert (all threads), measured in the same windows as \
+         the save new column; × = ratio to `{}`. The depot's populator thread does the page \
+         population on another core, so the saving thread's time (the save new column, what a \
+         caller waits) is below the process's CPU time; both are shown. The CPU time is \
+         `CLOCK_PROCESS_CPUTIME_ID` read before the window and again once the process's other \
+         threads are idle after it (so what the populator did for the window after it closed \
+         counts), minus the measuring thread's own time spent waiting for that; a run whose \
+         other threads were not idle within {} ms at either end is \"unsettled\" and set aside \
+         when settled runs exist. CPU / wall is the ratio of the two medians; below 1, the \
+         saving thread spent part of the window waiting for a CPU (another process's, or the \
+         populator's) or blocked:\n",
+        MutexHashMapStore::NAME,
+        crate::measure::SETTLE_LIMIT.as_millis()
+    );
+    out.push_str(&markdown_table(
+        &[
+            "store",
+            "save new ns (saving thread)>",
+            "×>",
+            "process CPU ns (all threads)>",
+            "×>",
+            "CPU / wall>",
+            "note",
+        ],
+        &rows,
+    ));
 }
 
 fn small_depot(out: &mut String, r: &BenchReport) {

@@ -104,6 +104,12 @@ mod tests {
             store("mutex-hashmap", 200.0, 800.0, 50.0, 19.0),
             store("stackdepot", 80.0, 400.0, 10.0, 9.0),
         ];
+        // Process CPU per insert: the baseline's is about its wall time; the depot's
+        // is above its wall time (its populator's page faults), one run unsettled.
+        stores[0].insert_cpu_ns = Some(810.0);
+        stores[1].insert_cpu_ns = Some(600.0);
+        stores[1].insert_cpu_unsettled_runs = 1;
+        stores[1].runs = 3;
         crate::report::fill_ratios(&mut stores);
         let sizes = vec![SizeReport {
             size: "kasan".into(),
@@ -247,6 +253,28 @@ mod tests {
         assert!(
             info.contains("| 0.556 | informational (no goal) |"),
             "{info}"
+        );
+        // Save new as process CPU time (all threads), beside the saving thread's wall
+        // time: 600/810 against the reference, 600/400 of the depot's own wall time.
+        let cpu = md
+            .lines()
+            .find(|l| l.starts_with("| stackdepot | 400.0 |"))
+            .unwrap();
+        assert_eq!(
+            cpu,
+            "| stackdepot | 400.0 | 0.50 | 600.0 | 0.74 | 1.50 | 1/3 runs unsettled |"
+        );
+        assert!(md.contains("| mutex-hashmap | 800.0 | 1.00 | 810.0 | 1.00 | 1.01 |  |"));
+        assert!(md.contains("the saving thread's time (the save new column, what a caller waits) is below the process's CPU time; both are shown"));
+        // ... and as an informational goals row right after the save new goal.
+        let rows: Vec<&str> = md
+            .lines()
+            .filter(|l| l.contains("ratio vs mutex-hashmap (kasan)"))
+            .collect();
+        assert!(rows[1].starts_with("| save new, ratio"), "{rows:?}");
+        assert!(
+            rows[2].starts_with("| save new, process CPU time (all threads), ratio vs mutex-hashmap (kasan) | none (informational) | 0.741 | informational (no goal) |"),
+            "{rows:?}"
         );
         // hit, fetch, hit 2t, bytes met; new and fetch 2t (1.5) missed.
         assert!(md.contains("4 of 6 goals met (informational rows not counted)."));

@@ -77,6 +77,44 @@ fn goals_use_the_kasan_size_and_report_misses() {
 }
 
 #[test]
+fn process_cpu_per_insert_is_compared_and_shown_without_a_bound() {
+    let mut stores = vec![
+        figures("mutex-hashmap", 100.0, 200.0, 50.0).with_insert_cpu(Some(210.0), 0),
+        figures("stackdepot", 40.0, 40.0, 10.0).with_insert_cpu(Some(105.0), 2),
+        figures("dashmap", 90.0, 150.0, 40.0),
+    ];
+    fill_ratios(&mut stores);
+    assert_eq!(stores[1].insert_cpu_ratio, Some(0.5));
+    assert_eq!(stores[0].insert_cpu_ratio, Some(1.0));
+    // Not measured: no ratio rather than a made-up one.
+    assert_eq!(stores[2].insert_cpu_ratio, None);
+    let goals = store_goals("kasan", &stores, None);
+    let what: Vec<&str> = goals.iter().map(|g| g.what.as_str()).collect();
+    let cpu = goals
+        .iter()
+        .position(|g| {
+            g.what
+                .starts_with("save new, process CPU time (all threads), ratio")
+        })
+        .expect("the process CPU row is reported");
+    assert_eq!(what[cpu - 1], "save new, ratio vs mutex-hashmap (kasan)");
+    let row = &goals[cpu];
+    assert!(row.informational && row.met, "{row:?}");
+    assert_eq!(row.target, "none (informational)");
+    assert!((row.measured - 0.5).abs() < 1e-9);
+    // The save new goal itself is still on the saving thread's wall time: 40/200.
+    assert!((goals[cpu - 1].measured - 0.2).abs() < 1e-9 && goals[cpu - 1].met);
+
+    // Without a CPU figure for the reference, the row is left out, not zero.
+    let mut no_reference = stores.clone();
+    no_reference[0].insert_cpu_ns = None;
+    fill_ratios(&mut no_reference);
+    let goals = store_goals("kasan", &no_reference, None);
+    assert!(goals.iter().all(|g| !g.what.contains("process CPU")));
+    assert_eq!(goals.iter().filter(|g| g.informational).count(), 1);
+}
+
+#[test]
 fn paired_scaling_is_the_median_of_clean_per_run_ratios() {
     let s = |ns, waited| Sample { ns, waited };
     // Run 2 was slowed by outside load in both measurements but not flagged: its
