@@ -57,10 +57,11 @@ pub struct Config {
     ///   slabs ahead asks the populator to refill them, so a depot that only ever
     ///   saves with [`Alloc::NoWait`](crate::Alloc::NoWait) (an allocator hook) is
     ///   refilled without a [`refill`](crate::StackDepot::refill) call;
-    /// - **populates ahead of a large depot**: once a depot has opened 2 MiB of
-    ///   slabs, the populator keeps up to two more 2 MiB chunks backed ahead of the
-    ///   open slab (unless [`memory_cap`](Self::memory_cap) is set, whose bytes are
-    ///   left to the saves that need them). The OS's page faults (about 1.3 µs per
+    /// - **populates ahead of a growing depot**: once a depot has opened 512 KiB of
+    ///   slabs, the populator keeps half as many slabs as are open (at least one
+    ///   2 MiB chunk, at most four) backed beyond the reserve, unless
+    ///   [`memory_cap`](Self::memory_cap) is set (its bytes are left to the saves
+    ///   that need them). The OS's page faults (about 1.3 µs per
     ///   4 KiB page on the VM the benchmarks ran on) then happen on that thread,
     ///   not in the save.
     ///

@@ -571,8 +571,8 @@ impl StackDepot {
     /// would otherwise have to populate itself. Small depots only ask on behalf of
     /// no-wait savers, for the reserve (`MayAlloc` saves refill it inline, see
     /// `top_up_reserve`); once a depot has opened a quarter chunk of slabs (512 KiB),
-    /// any saver asks it to stay ahead of the reserve by as much as is open (at
-    /// least a chunk, at most `lookahead`), so the page faults of growth happen on
+    /// any saver asks it to stay ahead of the reserve by half as much as is open
+    /// (at least a chunk, at most `lookahead`), so the page faults of growth happen on
     /// the populator's thread. Lock- and allocation-free.
     #[inline]
     fn request_population(&self, opened: usize, alloc: Alloc) {
@@ -582,10 +582,11 @@ impl StackDepot {
         let reserve = self.reserve_target(opened);
         let populated = self.growth.region.populated();
         if self.lookahead > 0 && opened >= self.growth.region.chunk_slabs() / 4 {
-            // Ahead by as much as is open, at least a chunk (the populator must
-            // outrun the saver from the start: waking it and backing a chunk take
-            // about a millisecond), at most `lookahead`.
-            let ahead = opened
+            // Ahead by half as much as is open (at most 1.5 times the slabs in use
+            // are populated), at least a chunk (the populator must outrun the saver
+            // from the start: waking it and backing a chunk take about a
+            // millisecond), at most `lookahead`.
+            let ahead = (opened / 2)
                 .max(self.growth.region.chunk_slabs())
                 .min(self.lookahead);
             if populated < reserve + ahead / 2 {
