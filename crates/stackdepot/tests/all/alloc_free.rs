@@ -9,6 +9,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use stackdepot::{Alloc, Config, Handle, SaveError, StackDepot};
 
@@ -141,7 +142,9 @@ fn run_armed(depot: &StackDepot, work: &mut Work) -> u64 {
     calls
 }
 
-fn assert_alloc_free(config: Config, new: usize, old: usize) {
+/// Runs the armed section on a fresh depot built with `config` and checks it made
+/// no allocator call; returns the depot for further checks.
+fn assert_alloc_free(config: Config, new: usize, old: usize) -> StackDepot {
     let depot = StackDepot::with_config(config).expect("config");
     let mut work = prepare(&depot, new, old);
     let depot_ref = &depot;
@@ -178,6 +181,7 @@ fn assert_alloc_free(config: Config, new: usize, old: usize) {
             assert_eq!(depot.fetch(*h), Some(t.as_slice()));
         }
     }
+    depot
 }
 
 #[test]
@@ -190,6 +194,31 @@ fn no_wait_saves_and_hits_do_not_allocate_tiny_config() {
     // Enough new traces to fill the open slab, the reserve and the index, so the
     // refusal path runs armed too.
     assert_alloc_free(Config::tiny(), 200, 30);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "the populator thread does not run under Miri")]
+fn no_wait_saves_that_ask_the_populator_do_not_allocate() {
+    let tiny = Config::tiny().background_population(true);
+    // Enough new traces that no-wait saves fill the small index and the reserve and
+    // are refused; a refused or slab-opening no-wait save asks the populator for
+    // room (an `Arc` clone, a CAS push, an unpark), armed.
+    assert_alloc_free(tiny.clone(), 200, 30);
+    // How far the armed saves get above depends on how soon the populator maps
+    // the index's next tables. With an index they cannot fill, they certainly open
+    // the reserve's slabs and ask for more; the MayAlloc saves before the armed
+    // section ask for none (a small depot refills its own reserve) and nothing
+    // saves after it, so a slab the populator backs was asked for while armed.
+    let depot = assert_alloc_free(tiny.initial_index_slots(1024), 200, 30);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while depot.stats().background_slabs == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the armed no-wait saves never got the populator to back a slab\n{}",
+            depot.stats()
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! Every test is written against the documented behaviour of the public API.
 
 mod alloc_free;
+mod background;
 mod caller_bits;
 mod capture_and_print;
 mod config_errors;
