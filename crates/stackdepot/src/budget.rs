@@ -43,6 +43,12 @@ impl Budget {
         }
     }
 
+    /// Whether `bytes` more would fit under the cap now (a hint: others may charge
+    /// meanwhile).
+    pub(crate) fn has_room(&self, bytes: usize) -> bool {
+        self.cap.saturating_sub(self.mapped.load(Ordering::Relaxed)) >= bytes
+    }
+
     /// Gives back bytes that were unmapped (or never mapped after a failed map).
     pub(crate) fn refund(&self, bytes: usize) {
         self.mapped.fetch_sub(bytes, Ordering::Relaxed);

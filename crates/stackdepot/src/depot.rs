@@ -291,6 +291,7 @@ impl StackDepot {
         let slab_size = self.config.slab_size as u64;
         let (mut traces, mut frames, mut slots, mut index, mut spare, mut retired) =
             (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        let mut retired_resident = 0u64;
         let (mut longest, mut probes) = (0u64, 0u64);
         for f in self.shards.iter().map(Shard::figures) {
             traces += f.len as u64;
@@ -299,6 +300,7 @@ impl StackDepot {
             index += f.table_bytes as u64;
             spare += f.spare_bytes as u64;
             retired += f.retired_bytes as u64;
+            retired_resident += f.retired_resident as u64;
             longest = longest.max(f.longest_probe as u64);
             probes += f.total_probe as u64;
         }
@@ -321,8 +323,8 @@ impl StackDepot {
         Stats {
             traces,
             frames,
-            bytes_mapped: slab_bytes + reserve + index + metadata,
-            bytes_used: slab_bytes - free_tail + index + metadata,
+            bytes_mapped: slab_bytes + reserve + index + retired_resident + metadata,
+            bytes_used: slab_bytes - free_tail + index + retired_resident + metadata,
             bytes_in_reserve: reserve,
             bytes_index: index,
             bytes_index_retired: retired,
@@ -430,7 +432,7 @@ impl StackDepot {
                     // Counted by the shard (entries and frames), under its lock.
                     if self.background {
                         if shard.wants_spare() {
-                            populator::request(&self.growth, 0);
+                            self.request_table(shard);
                         }
                         if alloc == Alloc::MayAlloc {
                             self.top_up_reserve();
@@ -452,7 +454,7 @@ impl StackDepot {
                     let mapped = match alloc {
                         Alloc::NoWait => {
                             if self.background {
-                                populator::request(&self.growth, 0);
+                                self.request_table(shard);
                             }
                             Err(SaveError::NoReserve)
                         }
@@ -576,7 +578,9 @@ impl StackDepot {
     /// the populator's thread. Lock- and allocation-free.
     #[inline]
     fn request_population(&self, opened: usize, alloc: Alloc) {
-        if !self.background {
+        // At an exhausted cap the populator could only fail: no point waking it
+        // for every refused no-wait save.
+        if !self.background || !self.growth.budget.has_room(self.config.slab_charge()) {
             return;
         }
         let reserve = self.reserve_target(opened);
@@ -606,6 +610,15 @@ impl StackDepot {
             return Ok(());
         }
         region.grow(want, want, &self.growth.budget)
+    }
+
+    /// Asks the populator for `shard`'s next index table (it maps every shard's
+    /// that is due, and releases retired ones), unless the cap has no room for it.
+    #[inline]
+    fn request_table(&self, shard: &Shard) {
+        if self.growth.budget.has_room(shard.next_table_bytes()) {
+            populator::request(&self.growth, 0);
+        }
     }
 
     /// After a `MayAlloc` insert: keep the reserve full, so that later no-wait

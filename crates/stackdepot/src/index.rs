@@ -155,6 +155,9 @@ pub(crate) struct Shard {
     len: AtomicUsize,
     frames: AtomicUsize,
     retired_bytes: AtomicUsize,
+    /// Of those, still resident and charged to the cap: every retired table's
+    /// header page, and the whole of a table whose pages are not released yet.
+    retired_resident: AtomicUsize,
 }
 
 /// Byte and slot figures of one shard, for `Stats`.
@@ -166,6 +169,7 @@ pub(crate) struct ShardFigures {
     pub(crate) table_bytes: usize,
     pub(crate) spare_bytes: usize,
     pub(crate) retired_bytes: usize,
+    pub(crate) retired_resident: usize,
     /// Longest probe a lookup of a stored trace needs now (slots visited).
     pub(crate) longest_probe: usize,
     /// Sum over stored traces of the slots a lookup visits.
@@ -195,6 +199,7 @@ impl Shard {
             len: AtomicUsize::new(0),
             frames: AtomicUsize::new(0),
             retired_bytes: AtomicUsize::new(0),
+            retired_resident: AtomicUsize::new(0),
         })
     }
 
@@ -343,10 +348,11 @@ impl Shard {
             .store(self.retired.load(Ordering::Relaxed), Ordering::Relaxed);
         // Release: `release_retired` walks the list without the lock.
         self.retired.store(old.0.as_ptr(), Ordering::Release);
-        self.retired_bytes
-            .fetch_add(Table::bytes_for(old.log2()), Ordering::Relaxed);
+        let bytes = Table::bytes_for(old.log2());
+        self.retired_bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.retired_resident.fetch_add(bytes, Ordering::Relaxed);
         if !self.defer_release {
-            Self::release(old, budget);
+            self.release(old, budget);
         }
     }
 
@@ -362,12 +368,13 @@ impl Shard {
                 break;
             }
             next = Table::from_ptr(table.retired_link().load(Ordering::Relaxed));
-            Self::release(table, budget);
+            self.release(table, budget);
         }
     }
 
-    /// Releases one retired table's slot pages, once.
-    fn release(table: Table, budget: &Budget) {
+    /// Releases one retired table's slot pages, once. Its header page stays (and
+    /// stays charged): readers may still load the table's size from it.
+    fn release(&self, table: Table, budget: &Budget) {
         if table.released().swap(1, Ordering::Relaxed) != 0 {
             return;
         }
@@ -377,6 +384,8 @@ impl Shard {
         // slots is atomic (lookups and inserts above); the header page is kept.
         unsafe { mapping::release_pages(table.0, page, bytes - page) };
         budget.refund(bytes - page);
+        self.retired_resident
+            .fetch_sub(bytes - page, Ordering::Relaxed);
     }
 
     /// Maps the next table if this shard is past half its growth point and has no
@@ -408,6 +417,11 @@ impl Shard {
         Ok(())
     }
 
+    /// Bytes the next table of this shard will map.
+    pub(crate) fn next_table_bytes(&self) -> usize {
+        Table::bytes_for(self.current().log2() + 1)
+    }
+
     /// Whether an insert now could need a table this shard does not have.
     pub(crate) fn wants_spare(&self) -> bool {
         let cap = 1usize << self.current().log2();
@@ -436,6 +450,7 @@ impl Shard {
             table_bytes: Table::bytes_for(table.log2()),
             spare_bytes: spare.map_or(0, |s| Table::bytes_for(s.log2())),
             retired_bytes: self.retired_bytes.load(Ordering::Relaxed),
+            retired_resident: self.retired_resident.load(Ordering::Relaxed),
             longest_probe,
             total_probe,
         }

@@ -14,13 +14,16 @@ pub struct Stats {
     pub traces: u64,
     /// Frames in those traces.
     pub frames: u64,
-    /// Every byte the depot has populated and still holds resident: slabs in use,
-    /// the reserve (populated slabs beyond the open one), live and spare index
-    /// tables, the record bits of populated slabs.
+    /// Every byte the depot has populated and still holds resident (what the
+    /// memory cap is charged with): slabs in use, the reserve (populated slabs
+    /// beyond the open one), live and spare index tables, what stays of retired
+    /// ones (each keeps its first page; a table of one page keeps all of it), the
+    /// record bits of populated slabs.
     pub bytes_mapped: u64,
     /// What the stored traces cost: records, their slabs' first words and unusable
-    /// tails, the record bits of opened slabs, the live index tables. Excludes the
-    /// reserve, spare tables and the free end of the open slab.
+    /// tails, the record bits of opened slabs, the live index tables and what stays
+    /// resident of retired ones. Excludes the reserve, spare tables and the free
+    /// end of the open slab.
     pub bytes_used: u64,
     /// Bytes populated ahead of need, which no-wait saves can use: slabs beyond the
     /// open one (with their record bits) and spare index tables.
@@ -28,7 +31,8 @@ pub struct Stats {
     /// Bytes of the live dedup-index tables (included in `bytes_used`).
     pub bytes_index: u64,
     /// Address space of replaced index tables: kept mapped so lock-free readers
-    /// never fault, but returned to the OS (`MADV_DONTNEED`), so not resident.
+    /// never fault, and returned to the OS (`MADV_DONTNEED`) but for each table's
+    /// first page (which `bytes_mapped` counts).
     pub bytes_index_retired: u64,
     /// Bytes lost inside slabs: tails too short for the next record, and copies
     /// written by the loser of a race to save the same new trace.
