@@ -231,7 +231,9 @@ fn summary_notes(out: &mut String, r: &BenchReport) {
          between stores hold up under load better than the times do. A sample during which \
          a measuring thread spent more than {:.0}% of the timed window waiting for a CPU \
          (`/proc/thread-self/schedstat`) is set aside when clean samples exist; the tables \
-         count such \"disturbed\" runs.",
+         count such \"disturbed\" runs. Except for save new, which is the median of all \
+         runs for every store: a depot's saving thread can be made to wait by the depot's \
+         own populator thread, and that wait is the depot's cost, not a disturbance.",
         r.depot.runs,
         crate::measure::DISTURBED_SHARE * 100.0
     );
