@@ -41,13 +41,14 @@ pub struct Config {
     pub initial_index_slots: usize,
     /// Ask the OS for transparent huge pages for the slab region's whole 2 MiB
     /// chunks (see the [`implementation`](crate::implementation) notes, "Memory").
-    /// When the kernel has a warm huge page at hand, inserts into a growing depot get
-    /// faster (fewer page faults and TLB misses: 0.20–0.22× instead of 0.30× the
-    /// hand-written store's time per insert at 200k traces, measured); when it must
-    /// compact memory, or, in a VM, have the host back a block it reclaimed, the
-    /// growth step that maps a chunk can take milliseconds (up to 0.9× measured).
-    /// A hint: where THP is off or unavailable, 4 KiB pages are used. Default
-    /// `false`: predictable growth latency first.
+    /// When the kernel has a warm huge page at hand, growth is cheaper (one page
+    /// fault per 2 MiB instead of 512, and fewer TLB misses); when it must compact
+    /// memory, or, in a VM, have the host back a block it reclaimed, backing a chunk
+    /// takes milliseconds, and a saver that catches up with the populator waits for
+    /// it (0.70× the hand-written store's time per insert at 200k traces in the
+    /// last report, against 0.25× with 4 KiB pages; 0.20–0.22× when warm, measured
+    /// before the populator). A hint: where THP is off or unavailable, 4 KiB pages
+    /// are used. Default `false`: predictable growth latency first.
     pub huge_pages: bool,
     /// Let the process's populator thread back slabs ahead of need, so that savers
     /// rarely wait for the OS (see the [`implementation`](crate::implementation)

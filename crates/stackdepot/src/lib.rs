@@ -101,15 +101,16 @@
 //! small, cached metadata — and returns a slice whose address is the handle's body
 //! times eight past the region's base, without touching the record. An insert
 //! copies the frames into the open slab, then publishes them under the shard's spin
-//! lock (a probe and three stores); the OS backs slabs a few at a time, then 2 MiB
-//! at a time. Memory: 8 bytes per frame, the index (8 bytes per slot at 40–80 %
+//! lock (a probe and three stores); the OS backs slabs ahead of need, on the
+//! populator thread once the depot grows (about 1.3 µs per 4 KiB page on the VM
+//! the benchmarks ran on: half an insert's cost when it was the saver's). Memory: 8 bytes per frame, the index (8 bytes per slot at 40–80 %
 //! load), the record bits (1/32 of the slabs) and the slabs' tails; on the RFC's
 //! 22 080 traces that is at most lockdep's packed array. The benches package
 //! compares the depot with a `Mutex<HashMap>` store, a DashMap store and lockdep's
 //! fixed array; see `docs/benchmarks.md`. At 200 000 traces of ~24 frames, against
 //! the `Mutex<HashMap>` store in the same run: hits 0.39×, fetches 0.28× (3 ns),
-//! inserts 0.30× (about half of it the kernel backing new pages), 8.75 bytes per
-//! frame.
+//! inserts 0.25× on the saving thread (0.37× counting the populator's CPU time
+//! too), 8.84 bytes per frame.
 //!
 //! # Cargo features
 //!
