@@ -215,6 +215,12 @@ impl SlabRegion {
             (chunk / 4).max(1)
         };
         let end = target.min((have / piece + 1) * piece);
+        Ok(self.populate(have, end, budget)? - have)
+    }
+
+    /// Charges, backs and publishes slabs `[have, end)` (fewer if the cap allows
+    /// fewer, at least one); the new populated count. Under the `step` mutex.
+    fn populate(&self, have: usize, end: usize, budget: &Budget) -> Result<usize, SaveError> {
         let charged = budget.charge_up_to(self.slab_charge, end - have)?;
         let end = have + charged;
         if let Err(e) = self.back(have, end) {
@@ -222,7 +228,7 @@ impl SlabRegion {
             return Err(SaveError::MapFailed(e.kind()));
         }
         self.populated.store(end, Ordering::Release);
-        Ok(charged)
+        Ok(end)
     }
 
     fn grow_locked(
@@ -247,13 +253,7 @@ impl SlabRegion {
         if end <= have {
             return Err(SaveError::CapReached);
         }
-        let charged = budget.charge_up_to(self.slab_charge, end - have)?;
-        let end = have + charged;
-        if let Err(e) = self.back(have, end) {
-            budget.refund(charged * self.slab_charge);
-            return Err(SaveError::MapFailed(e.kind()));
-        }
-        self.populated.store(end, Ordering::Release);
+        let end = self.populate(have, end, budget)?;
         *step = (*step * 2).min(chunk);
         if end < need {
             Err(SaveError::CapReached)
