@@ -16,6 +16,7 @@ mod llvm_cases;
 mod memory_cap;
 mod model;
 mod no_wait;
+mod review_populator;
 mod stats;
 mod stress;
 mod support;
