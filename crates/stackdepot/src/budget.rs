@@ -43,6 +43,11 @@ impl Budget {
         }
     }
 
+    /// Bytes charged now.
+    pub(crate) fn charged(&self) -> usize {
+        self.mapped.load(Ordering::Relaxed)
+    }
+
     /// Whether `bytes` more would fit under the cap now (a hint: others may charge
     /// meanwhile).
     pub(crate) fn has_room(&self, bytes: usize) -> bool {

@@ -53,14 +53,17 @@ pub struct Config {
     /// Let the process's populator thread back slabs ahead of need, so that savers
     /// rarely wait for the OS (see the [`implementation`](crate::implementation)
     /// notes, "Background population"). Two things it does:
-    /// - **keeps the no-wait reserve full**: a save of either kind that opens a slab
-    ///   and finds fewer than [`reserve_slabs`](Self::reserve_slabs) populated
-    ///   slabs ahead asks the populator to refill them, so a depot that only ever
-    ///   saves with [`Alloc::NoWait`](crate::Alloc::NoWait) (an allocator hook) is
-    ///   refilled without a [`refill`](crate::StackDepot::refill) call;
+    /// - **keeps the no-wait reserve full**: a no-wait save that opens a slab, or
+    ///   finds none to open, with fewer than [`reserve_slabs`](Self::reserve_slabs)
+    ///   populated slabs ahead asks the populator to refill them, so a depot that
+    ///   only ever saves with [`Alloc::NoWait`](crate::Alloc::NoWait) (an allocator
+    ///   hook) is refilled without a [`refill`](crate::StackDepot::refill) call
+    ///   (with `reserve_slabs` 0 there is no reserve to refill, and a no-wait save
+    ///   never gets a new slab); `MayAlloc` saves refill it themselves;
     /// - **populates ahead of a growing depot**: once a depot has opened 512 KiB of
-    ///   slabs, the populator keeps half as many slabs as are open (at least one
-    ///   2 MiB chunk, at most four) backed beyond the reserve, unless
+    ///   slabs, any save asks the populator to keep half as many slabs as are open
+    ///   (at least one 2 MiB chunk or one slab, at most 8 MiB) backed beyond the
+    ///   reserve, unless
     ///   [`memory_cap`](Self::memory_cap) is set (its bytes are left to the saves
     ///   that need them). The OS's page faults (about 1.3 µs per
     ///   4 KiB page on the VM the benchmarks ran on) then happen on that thread,
@@ -70,10 +73,16 @@ pub struct Config {
     /// depot built with this on (never from a save, which does not call the global
     /// allocator), sleeps when there is nothing to do and is never joined. If it
     /// cannot be started, or under Miri, the depot populates on the saving thread
-    /// as with `false`, which is also what a forked child does. Requests are lock-free
-    /// and allocation-free (an atomic flag, a push onto an intrusive list, a
-    /// futex wake). Default `true`; [`Config::tiny`] sets `false` so that tests see
-    /// exactly when the reserve runs dry.
+    /// as with `false`, which is also what a child forked after it started does
+    /// (fork handlers keep the thread from holding the depot's population mutex
+    /// across a fork). Requests are lock-free and allocation-free (an atomic flag,
+    /// a push onto an intrusive list, `Thread::unpark`: a futex wake on Linux). The
+    /// thread keeps off the CPU of the saver that woke it, among the CPUs it was
+    /// allowed when it started (those of the thread that built the first such
+    /// depot). It runs at normal priority: a real-time (`SCHED_FIFO`) saver that
+    /// catches up with it on one CPU may starve it; give such a process `false`.
+    /// Default `true`; [`Config::tiny`] sets `false` so that tests see exactly when
+    /// the reserve runs dry.
     pub background_population: bool,
 }
 

@@ -53,7 +53,7 @@ use crate::handle::WORD;
 use crate::index::{Entry, Insert, Shard};
 use crate::populator;
 use crate::record_bits::RecordBits;
-use crate::region::{FIRST_WORD, Records, SlabRegion};
+use crate::region::{CHUNK_BYTES, FIRST_WORD, Records, SlabRegion};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{Alloc, Config, ConfigError, Handle, HandleLayout, SaveError, Stats};
 
@@ -147,11 +147,12 @@ impl StackDepot {
             .map(|_| Shard::new(config.initial_index_slots, len_bits, defer_release, &budget))
             .collect::<Result<Arc<[Shard]>, SaveError>>()
             .map_err(map_err)?;
-        // Up to four chunks ahead once the depot is past its first: the populator
+        // Up to four chunks (8 MiB) ahead once the depot has grown: the populator
         // backs a chunk (512 page faults) while the saver fills those before it,
-        // with room for the populator to be late (a busy machine).
+        // with room for the populator to be late (a busy machine). In slabs, at
+        // least one (slabs of 2 MiB or more).
         let lookahead = if background && config.memory_cap.is_none() {
-            4 * region.chunk_slabs()
+            (4 * CHUNK_BYTES / config.slab_size).max(1)
         } else {
             0
         };
@@ -320,12 +321,20 @@ impl StackDepot {
         let slab_bytes = slabs * slab_size;
         let hits = c.sum_outcome(Outcome::Hit);
         let lost = c.sum_outcome(Outcome::LostRace);
+        // The budget's own count is exact: it is what the cap is charged with, and
+        // equals the sum of the parts above whenever nothing is growing. While
+        // something is, the parts are read one after another (a shard may grow and
+        // refund its old table while another saver spends that on slabs), so the
+        // sum could count both and pass the cap; the parts are clamped to it.
+        let bytes_mapped = self.growth.budget.charged() as u64;
+        let bytes_used =
+            (slab_bytes - free_tail + index + retired_resident + metadata).min(bytes_mapped);
         Stats {
             traces,
             frames,
-            bytes_mapped: slab_bytes + reserve + index + retired_resident + metadata,
-            bytes_used: slab_bytes - free_tail + index + retired_resident + metadata,
-            bytes_in_reserve: reserve,
+            bytes_mapped,
+            bytes_used,
+            bytes_in_reserve: reserve.min(bytes_mapped - bytes_used),
             bytes_index: index,
             bytes_index_retired: retired,
             bytes_wasted: c.sum_tally(Tally::WastedBytes),
@@ -430,15 +439,19 @@ impl StackDepot {
             match outcome {
                 Insert::Inserted => {
                     // Counted by the shard (entries and frames), under its lock.
-                    if self.background {
-                        if shard.wants_spare() {
+                    let background = self.populator_serves();
+                    if background {
+                        if shard.wants_spare() || shard.has_unreleased() {
                             self.request_table(shard);
                         }
                         if alloc == Alloc::MayAlloc {
-                            self.top_up_reserve();
+                            self.top_up_reserve(background);
                         }
                     } else if alloc == Alloc::MayAlloc {
-                        self.top_up_reserve();
+                        self.top_up_reserve(background);
+                        // Tables retired for a populator that is gone (a forked
+                        // child) are released here instead.
+                        shard.release_retired(&self.growth.budget);
                         if shard.wants_spare() {
                             let _ = shard.ensure_spare(&self.growth.budget);
                         }
@@ -453,7 +466,7 @@ impl StackDepot {
                 Insert::NeedsTable => {
                     let mapped = match alloc {
                         Alloc::NoWait => {
-                            if self.background {
+                            if self.populator_serves() {
                                 self.request_table(shard);
                             }
                             Err(SaveError::NoReserve)
@@ -527,7 +540,7 @@ impl StackDepot {
                     }
                     Alloc::MayAlloc => {
                         let want = self.reserve_target(open + 1);
-                        if self.background {
+                        if self.populator_serves() {
                             // The populator is most likely backing this very slab:
                             // wait for its next piece rather than for the mutex.
                             if !region.try_grow(open + 1, want, &self.growth.budget)? {
@@ -580,7 +593,7 @@ impl StackDepot {
     fn request_population(&self, opened: usize, alloc: Alloc) {
         // At an exhausted cap the populator could only fail: no point waking it
         // for every refused no-wait save.
-        if !self.background || !self.growth.budget.has_room(self.config.slab_charge()) {
+        if !self.populator_serves() || !self.growth.budget.has_room(self.config.slab_charge()) {
             return;
         }
         let reserve = self.reserve_target(opened);
@@ -612,6 +625,13 @@ impl StackDepot {
         region.grow(want, want, &self.growth.budget)
     }
 
+    /// Whether the populator thread serves this depot: it was asked to at
+    /// construction and is running (not, for instance, in a child forked since).
+    #[inline]
+    fn populator_serves(&self) -> bool {
+        self.background && populator::running()
+    }
+
     /// Asks the populator for `shard`'s next index table (it maps every shard's
     /// that is due, and releases retired ones), unless the cap has no room for it.
     #[inline]
@@ -629,11 +649,11 @@ impl StackDepot {
     /// With the populator, a saver does not wait for a population in progress (the
     /// populator's, most likely: it is making that room) just to refill the
     /// reserve; it only waits when it needs a slab itself (`alloc_record`).
-    fn top_up_reserve(&self) {
+    fn top_up_reserve(&self, background: bool) {
         let want = self.reserve_target(self.opened());
         let region = &self.growth.region;
         if region.populated() < want {
-            let _ = if self.background {
+            let _ = if background {
                 region.try_grow(want, want, &self.growth.budget).map(drop)
             } else {
                 region.grow(want, want, &self.growth.budget)

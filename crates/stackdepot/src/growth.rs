@@ -90,7 +90,7 @@ impl Growth {
             let wanted = self.wanted.load(Ordering::Relaxed);
             // Piece by piece, each published when it is backed: a saver that caught
             // up waits for one piece, not for the whole target.
-            match self.region.populate_piece(wanted, &self.budget) {
+            match crate::populator::piece(|| self.region.populate_piece(wanted, &self.budget)) {
                 Ok(0) => return,
                 Ok(added) => {
                     self.background_slabs.fetch_add(added, Ordering::Relaxed);

@@ -31,7 +31,7 @@
 //! shard keeps accepting inserts up to 15/16 full, then asks for one.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use crate::budget::Budget;
 use crate::mapping;
@@ -158,6 +158,8 @@ pub(crate) struct Shard {
     /// Of those, still resident and charged to the cap: every retired table's
     /// header page, and the whole of a table whose pages are not released yet.
     retired_resident: AtomicUsize,
+    /// A retired table waits for `release_retired` (deferred release only).
+    pending_release: AtomicBool,
 }
 
 /// Byte and slot figures of one shard, for `Stats`.
@@ -200,6 +202,7 @@ impl Shard {
             frames: AtomicUsize::new(0),
             retired_bytes: AtomicUsize::new(0),
             retired_resident: AtomicUsize::new(0),
+            pending_release: AtomicBool::new(false),
         })
     }
 
@@ -314,11 +317,10 @@ impl Shard {
             return false;
         };
         if new.log2() <= old.log2() {
-            // A spare mapped for an earlier, smaller table: useless now.
-            let bytes = Table::bytes_for(new.log2());
-            // SAFETY: the spare was never published to readers; we own it.
-            unsafe { mapping::unmap(new.0) };
-            budget.refund(bytes);
+            // A spare mapped for an earlier, smaller table: useless now. Retired, not
+            // unmapped: `figures` (stats) may be reading its header through the
+            // spare pointer it loaded without the lock; and no munmap under the lock.
+            self.retire(new, budget);
             return false;
         }
         let new_slots = new.slots();
@@ -351,9 +353,18 @@ impl Shard {
         let bytes = Table::bytes_for(old.log2());
         self.retired_bytes.fetch_add(bytes, Ordering::Relaxed);
         self.retired_resident.fetch_add(bytes, Ordering::Relaxed);
-        if !self.defer_release {
+        if self.defer_release {
+            // Release: a `release_retired` that swaps this off sees the table above.
+            self.pending_release.store(true, Ordering::Release);
+        } else {
             self.release(old, budget);
         }
+    }
+
+    /// Whether a retired table still waits for `release_retired`.
+    #[inline]
+    pub(crate) fn has_unreleased(&self) -> bool {
+        self.pending_release.load(Ordering::Relaxed)
     }
 
     /// Returns the slot pages of retired tables to the OS: a syscall and a TLB
@@ -361,6 +372,14 @@ impl Shard {
     /// Newest first; stops at the first table already released (older ones were
     /// released before it). Any thread, no lock.
     pub(crate) fn release_retired(&self, budget: &Budget) {
+        // Cleared before the walk, with a read-modify-write: a table retired after
+        // this sets the flag again (and is asked for again); one retired before it
+        // is visible to the walk (its Release store was read here).
+        if !self.pending_release.load(Ordering::Relaxed)
+            || !self.pending_release.swap(false, Ordering::AcqRel)
+        {
+            return;
+        }
         // Acquire: pairs with `retire`'s Release, so each table's link is visible.
         let mut next = Table::from_ptr(self.retired.load(Ordering::Acquire));
         while let Some(table) = next {

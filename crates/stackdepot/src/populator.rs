@@ -27,8 +27,9 @@
 //! the region's population mutex while populating (which only `MayAlloc` savers and
 //! `refill` take), and keeps a dropped depot's region mapped only until it has
 //! skipped that depot's last request. In a forked child the thread does not exist;
-//! requests then go unanswered and savers populate for themselves, as they do
-//! whenever the populator falls behind.
+//! `pthread_atfork` handlers keep the populator from holding the region's mutex
+//! across a fork and make requests no-ops in the child, whose savers populate for
+//! themselves, as they do whenever the populator falls behind (see `fork` below).
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -50,16 +51,26 @@ pub(crate) fn start() -> bool {
         // Miri would report the never-joined thread; loom models no depot.
         return false;
     }
-    POPULATOR
-        .get_or_init(|| {
-            std::thread::Builder::new()
-                .name("stackdepot-populator".into())
-                .stack_size(64 * 1024)
-                .spawn(run)
-                .ok()
-                .map(|handle| handle.thread().clone())
-        })
-        .is_some()
+    POPULATOR.get_or_init(|| {
+        let thread = std::thread::Builder::new()
+            .name("stackdepot-populator".into())
+            .stack_size(64 * 1024)
+            .spawn(run)
+            .ok()
+            .map(|handle| handle.thread().clone());
+        if thread.is_some() {
+            fork::register();
+        }
+        thread
+    });
+    running()
+}
+
+/// Whether the populator serves requests: started, and this is not a child
+/// forked since (the thread does not exist there). Two loads.
+#[inline]
+pub(crate) fn running() -> bool {
+    matches!(POPULATOR.get(), Some(Some(_))) && !fork::in_child()
 }
 
 /// Asks the populator to have `slabs` slabs of `growth`'s region populated. Lock-
@@ -70,6 +81,10 @@ pub(crate) fn request(growth: &Arc<Growth>, slabs: usize) {
     let Some(Some(thread)) = POPULATOR.get() else {
         return;
     };
+    if fork::in_child() {
+        // Nobody would ever take the growth off the list: its region would leak.
+        return;
+    }
     if !growth.ask(slabs) {
         return;
     }
@@ -113,6 +128,84 @@ fn run() {
         }
     }
 }
+
+/// Forking while the populator runs.
+///
+/// A child has only the thread that called `fork`: no populator. Two things must
+/// hold there. Nothing the populator held may stay locked — it takes the region's
+/// population mutex for each piece, and a child inheriting it locked would have its
+/// savers wait for ever — so a `pthread_atfork` prepare handler waits until the
+/// populator is between pieces and holds it there until the fork is done (at most
+/// one piece, about a millisecond). And the child must not queue requests nobody
+/// takes (each would keep its depot's region alive after the depot is dropped),
+/// so the child handler marks the process as a child: `running()` is then false,
+/// requests are dropped, and depots populate on the saving thread.
+mod fork {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// Forks in progress (prepare handler run, parent/child handler not yet).
+    static FORKING: AtomicUsize = AtomicUsize::new(0);
+    /// The populator is populating a piece.
+    static IN_PIECE: AtomicBool = AtomicBool::new(false);
+    /// This process is a child forked after the populator started.
+    static CHILD: AtomicBool = AtomicBool::new(false);
+
+    #[inline]
+    pub(super) fn in_child() -> bool {
+        CHILD.load(Ordering::Relaxed)
+    }
+
+    /// Runs `piece` (on the populator) unless a fork is in progress, in which case
+    /// it first waits for the fork to finish. SeqCst on both sides: the populator
+    /// announces itself and then checks for a fork, the forking thread announces
+    /// the fork and then checks for a piece, so at least one sees the other.
+    pub(crate) fn piece<R>(piece: impl FnOnce() -> R) -> R {
+        loop {
+            while FORKING.load(Ordering::SeqCst) != 0 {
+                std::thread::yield_now();
+            }
+            IN_PIECE.store(true, Ordering::SeqCst);
+            if FORKING.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            IN_PIECE.store(false, Ordering::SeqCst);
+        }
+        let result = piece();
+        IN_PIECE.store(false, Ordering::SeqCst);
+        result
+    }
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn prepare() {
+        FORKING.fetch_add(1, Ordering::SeqCst);
+        while IN_PIECE.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn parent() {
+        FORKING.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn child() {
+        CHILD.store(true, Ordering::SeqCst);
+        FORKING.store(0, Ordering::SeqCst);
+    }
+
+    /// Installs the handlers, once, when the populator has started.
+    pub(super) fn register() {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: the handlers are `extern "C"` functions without arguments that
+            // only touch atomics (and yield), which is all a fork handler may do.
+            let _ = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+        }
+    }
+}
+
+pub(crate) use fork::piece;
 
 /// Keeping the populator off the CPU of the saver that woke it.
 ///

@@ -6,7 +6,8 @@
 //! region: a fetch or a hit finds a record with one multiply-add, with no slab
 //! directory to load. The reservation costs address space only (`MAP_NORESERVE`,
 //! no page touched); memory is *populated* — backed by the OS, zeroed, charged to
-//! the cap — a few slabs at a time, then 2 MiB at a time:
+//! the cap — by a saver a few slabs at a time, then 2 MiB at a time, or by the
+//! populator thread in 512 KiB pieces (whole 2 MiB chunks with huge pages):
 //!
 //! ```text
 //!  base (2 MiB aligned)                                                 slabs × slab_size
@@ -17,18 +18,20 @@
 //!  ◄─────────────────────── populated (AtomicUsize, Release) ──────────►
 //! ```
 //!
-//! Growth steps double from the reserve's size up to [`CHUNK_BYTES`] (2 MiB),
-//! after which every step is one 2 MiB-aligned chunk; with
-//! [`Config::huge_pages`](crate::Config::huge_pages) such a chunk asks for a
-//! transparent huge page (`MADV_HUGEPAGE`): one page fault instead of 512 and one TLB
-//! entry for ~10 000 records. Population uses `MADV_POPULATE_WRITE` (Linux 5.14+;
+//! A saver's growth steps double from the reserve's size up to [`CHUNK_BYTES`]
+//! (2 MiB), after which every step is one 2 MiB-aligned chunk; the populator's
+//! pieces are aligned quarters of a chunk, or whole chunks. With
+//! [`Config::huge_pages`](crate::Config::huge_pages) every chunk backed in one call
+//! asks for a transparent huge page (`MADV_HUGEPAGE`): one page fault instead of 512
+//! and one TLB entry for ~10 000 records. Population uses `MADV_POPULATE_WRITE` (Linux 5.14+;
 //! older kernels get each page touched instead), so a no-wait save that later opens
 //! a populated slab does not even page-fault.
 //!
 //! The slabs beyond the open one that are already populated are the **no-wait
 //! reserve**: opening the next slab is then a CAS on the depot's cursor and nothing
 //! else. Population happens under a mutex, only on behalf of callers that may map
-//! (`Alloc::MayAlloc`, `refill`); a no-wait caller never takes it.
+//! (`Alloc::MayAlloc`, `refill`, the populator thread); a no-wait caller never
+//! takes it.
 //!
 //! Nothing is unmapped before the depot is dropped, so no reader can ever find a
 //! slab gone; the whole reservation is unmapped at once on drop.
@@ -214,7 +217,15 @@ impl SlabRegion {
         } else {
             (chunk / 4).max(1)
         };
-        let end = target.min((have / piece + 1) * piece);
+        let boundary = ((have / piece + 1) * piece).min(self.slabs);
+        // With huge pages a piece always runs to its chunk's end, whatever the
+        // target: a chunk backed in two calls is advised in neither (`back`
+        // advises only whole chunks), and the next piece starts aligned.
+        let end = if self.huge_pages {
+            boundary
+        } else {
+            target.min(boundary)
+        };
         Ok(self.populate(have, end, budget)? - have)
     }
 

@@ -31,8 +31,9 @@ pub struct Stats {
     /// Bytes of the live dedup-index tables (included in `bytes_used`).
     pub bytes_index: u64,
     /// Address space of replaced index tables: kept mapped so lock-free readers
-    /// never fault, and returned to the OS (`MADV_DONTNEED`) but for each table's
-    /// first page (which `bytes_mapped` counts).
+    /// never fault, and returned to the OS (`MADV_DONTNEED`; by the populator
+    /// thread, when it serves the depot, soon after the replacement) but for each
+    /// table's first page. `bytes_mapped` counts what is still resident.
     pub bytes_index_retired: u64,
     /// Bytes lost inside slabs: tails too short for the next record, and copies
     /// written by the loser of a race to save the same new trace.
@@ -47,9 +48,9 @@ pub struct Stats {
     /// Slabs backed by the background populator thread rather than by a saver (see
     /// [`Config::background_population`](crate::Config::background_population)).
     pub background_slabs: u64,
-    /// Population requests the background thread could not complete (cap reached or
-    /// mapping refused); the save that then needs the memory meets the error itself
-    /// and counts it in its own field.
+    /// Pieces of slabs and index tables the background thread could not populate or
+    /// map (cap reached, mapping refused); the save that then needs the memory
+    /// meets the error itself and counts it in its own field.
     pub background_failures: u64,
     /// Slots in the live index tables (the kernel's "hash buckets").
     pub index_slots: u64,

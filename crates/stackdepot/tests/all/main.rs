@@ -16,6 +16,7 @@ mod llvm_cases;
 mod memory_cap;
 mod model;
 mod no_wait;
+#[cfg(target_os = "linux")]
 mod review_populator;
 mod stats;
 mod stress;
