@@ -45,9 +45,9 @@ pub struct Config {
     /// fault per 2 MiB instead of 512, and fewer TLB misses); when it must compact
     /// memory, or, in a VM, have the host back a block it reclaimed, backing a chunk
     /// takes milliseconds, and a saver that catches up with the populator waits for
-    /// it (0.70× the hand-written store's time per insert at 200k traces in the
-    /// last report, against 0.25× with 4 KiB pages; 0.20–0.22× when warm, measured
-    /// before the populator). A hint: where THP is off or unavailable, 4 KiB pages
+    /// it (0.70–0.78× the hand-written store's time per insert at 200k traces in
+    /// the last reports, against 0.20–0.25× with 4 KiB pages; 0.20–0.22× when warm,
+    /// measured before the populator). A hint: where THP is off or unavailable, 4 KiB pages
     /// are used. Default `false`: predictable growth latency first.
     pub huge_pages: bool,
     /// Let the process's populator thread back slabs ahead of need, so that savers
