@@ -288,10 +288,7 @@ fn without_background_a_drained_depot_stays_refused_until_refill() {
                 );
             }
             depot.refill().expect("refill without a cap");
-            let h = depot
-                .save_with(&refused, Alloc::NoWait)
-                .unwrap_or_else(|e| panic!("round {round}: no-wait save after refill: {e:?}"));
-            saved.record(&refused, h);
+            saved.save_refused_after_refill(&depot, &refused, round);
         }
         saved.assert_all_fetch(&depot);
         let stats = depot.stats();

@@ -131,10 +131,7 @@ fn no_wait_runs_dry_then_recovers_after_refill() {
         );
         assert_stats_relations(&stats, depot.config());
         // The refused trace can now be stored and gets a fresh handle.
-        let h = depot
-            .save_with(&refused, Alloc::NoWait)
-            .unwrap_or_else(|e| panic!("round {round}: no-wait save after refill: {e:?}"));
-        saved.record(&refused, h);
+        saved.save_refused_after_refill(&depot, &refused, round);
     }
     saved.assert_all_fetch(&depot);
     let stats = depot.stats();

@@ -245,6 +245,20 @@ impl SavedTraces {
         self.by_handle.insert(handle, trace.to_vec());
     }
 
+    /// Saves `refused` (a trace a no-wait save was refused) with `Alloc::NoWait`
+    /// now that the reserve was refilled, which must succeed, and records it.
+    pub(crate) fn save_refused_after_refill(
+        &mut self,
+        depot: &StackDepot,
+        refused: &[usize],
+        round: usize,
+    ) {
+        let h = depot
+            .save_with(refused, stackdepot::Alloc::NoWait)
+            .unwrap_or_else(|e| panic!("round {round}: no-wait save after refill: {e:?}"));
+        self.record(refused, h);
+    }
+
     /// The set of stored traces.
     pub(crate) fn trace_set(&self) -> HashSet<Vec<usize>> {
         self.by_trace.keys().cloned().collect()
