@@ -439,23 +439,7 @@ impl StackDepot {
             match outcome {
                 Insert::Inserted => {
                     // Counted by the shard (entries and frames), under its lock.
-                    let background = self.populator_serves();
-                    if background {
-                        if shard.wants_spare() || shard.has_unreleased() {
-                            self.request_table(shard);
-                        }
-                        if alloc == Alloc::MayAlloc {
-                            self.top_up_reserve(background);
-                        }
-                    } else if alloc == Alloc::MayAlloc {
-                        self.top_up_reserve(background);
-                        // Tables retired for a populator that is gone (a forked
-                        // child) are released here instead.
-                        shard.release_retired(&self.growth.budget);
-                        if shard.wants_spare() {
-                            let _ = shard.ensure_spare(&self.growth.budget);
-                        }
-                    }
+                    self.keep_ahead(shard, alloc);
                     return Ok(self.handle(body));
                 }
                 Insert::Existing(existing) => {
@@ -585,7 +569,7 @@ impl StackDepot {
     /// open: asks the populator thread, if this depot uses it, for what a saver
     /// would otherwise have to populate itself. Small depots only ask on behalf of
     /// no-wait savers, for the reserve (`MayAlloc` saves refill it inline, see
-    /// `top_up_reserve`); once a depot has opened a quarter chunk of slabs (512 KiB),
+    /// `keep_ahead`); once a depot has opened a quarter chunk of slabs (512 KiB),
     /// any saver asks it to stay ahead of the reserve by half as much as is open
     /// (at least a chunk, at most `lookahead`), so the page faults of growth happen on
     /// the populator's thread. Lock- and allocation-free.
@@ -641,15 +625,23 @@ impl StackDepot {
         }
     }
 
-    /// After a `MayAlloc` insert: keep the reserve full, so that later no-wait
-    /// saves find room (the shard's next table is mapped by the caller, or by the
-    /// populator). Failures here are not the save's failures; they show up when a
-    /// save actually needs the memory.
+    /// After an insert: keep the reserve full and the shard's next table mapped, so
+    /// that later no-wait saves find room, and return retired tables' pages. The
+    /// populator does the index work when it serves the depot, on request; else a
+    /// `MayAlloc` saver does it (a no-wait one does nothing). Failures here are not
+    /// the save's failures; they show up when a save actually needs the memory.
     ///
     /// With the populator, a saver does not wait for a population in progress (the
     /// populator's, most likely: it is making that room) just to refill the
     /// reserve; it only waits when it needs a slab itself (`alloc_record`).
-    fn top_up_reserve(&self, background: bool) {
+    fn keep_ahead(&self, shard: &Shard, alloc: Alloc) {
+        let background = self.populator_serves();
+        if background && (shard.wants_spare() || shard.has_unreleased()) {
+            self.request_table(shard);
+        }
+        if alloc == Alloc::NoWait {
+            return;
+        }
         let want = self.reserve_target(self.opened());
         let region = &self.growth.region;
         if region.populated() < want {
@@ -658,6 +650,13 @@ impl StackDepot {
             } else {
                 region.grow(want, want, &self.growth.budget)
             };
+        }
+        if !background {
+            // Also tables retired for a populator that is gone (a forked child).
+            shard.release_retired(&self.growth.budget);
+            if shard.wants_spare() {
+                let _ = shard.ensure_spare(&self.growth.budget);
+            }
         }
     }
 }
