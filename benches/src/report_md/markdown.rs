@@ -281,6 +281,12 @@ fn machine(out: &mut String, r: &BenchReport) {
         ],
         vec!["memory".into(), format!("{} MiB", thousands(m.memory_mib))],
         vec!["kernel".into(), e.kernel.clone()],
+        vec![
+            "kernel backing one fresh 4 KiB page".into(),
+            m.page_population_us.map_or("not measured".into(), |us| {
+                format!("{us:.2} µs (MADV_POPULATE_WRITE of 32 MiB, median of 5)")
+            }),
+        ],
         vec!["rustc".into(), e.rustc.clone()],
         vec![
             "build".into(),

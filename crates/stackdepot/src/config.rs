@@ -65,9 +65,9 @@ pub struct Config {
     ///   (at least one 2 MiB chunk or one slab, at most 8 MiB) backed beyond the
     ///   reserve, unless
     ///   [`memory_cap`](Self::memory_cap) is set (its bytes are left to the saves
-    ///   that need them). The OS's page faults (about 1.3 µs per
-    ///   4 KiB page on the VM the benchmarks ran on) then happen on that thread,
-    ///   not in the save.
+    ///   that need them). The OS's page faults (1.3–2 µs per 4 KiB page on the
+    ///   VM the benchmarks ran on; `docs/benchmarks.md` measures it) then happen
+    ///   on that thread, not in the save.
     ///
     /// One thread per process serves every depot; it is started by the first
     /// depot built with this on (never from a save, which does not call the global

@@ -102,8 +102,9 @@
 //! times eight past the region's base, without touching the record. An insert
 //! copies the frames into the open slab, then publishes them under the shard's spin
 //! lock (a probe and three stores); the OS backs slabs ahead of need, on the
-//! populator thread once the depot grows (about 1.3 µs per 4 KiB page on the VM
-//! the benchmarks ran on: half an insert's cost when it was the saver's). Memory: 8 bytes per frame, the index (8 bytes per slot at 40–80 %
+//! populator thread once the depot grows (1.3–2 µs per 4 KiB page on the VM the
+//! benchmarks ran on — `docs/benchmarks.md` measures it in its machine table —
+//! about half an insert's cost when it was the saver's). Memory: 8 bytes per frame, the index (8 bytes per slot at 40–80 %
 //! load), the record bits (1/32 of the slabs) and the slabs' tails; on the RFC's
 //! 22 080 traces that is at most lockdep's packed array. The benches package
 //! compares the depot with a `Mutex<HashMap>` store, a DashMap store and lockdep's

@@ -211,9 +211,10 @@ pub(crate) use fork::piece;
 ///
 /// Waking a thread makes the scheduler place it on the waker's CPU when it can
 /// (wake affinity). The populator then took turns with the saver on one core
-/// while another sat idle, until the load balancer moved one of them: measured on
-/// a 2-core VM, a 200 000-trace fill was preempted by its own populator up to 26
-/// times and ran at 130–180 ns per insert instead of 90–105. So each request notes
+/// while another sat idle, until the load balancer moved one of them: seen while
+/// developing it, with `depot-report`'s insert measurement on a 2-core VM (and
+/// thread rusage counters), a 200 000-trace fill was preempted by its own
+/// populator up to 26 times and ran at 130–180 ns per insert instead of 90–105. So each request notes
 /// the requester's CPU, and the populator, when it wakes there, sets its affinity
 /// to the CPUs it started with but that one, which moves it at once. Linux only;
 /// elsewhere, and with a single CPU to run on, nothing happens. `sched_getcpu` is
