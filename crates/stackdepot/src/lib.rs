@@ -110,7 +110,7 @@
 //! compares the depot with a `Mutex<HashMap>` store, a DashMap store and lockdep's
 //! fixed array; see `docs/benchmarks.md`. At 200 000 traces of ~24 frames, against
 //! the `Mutex<HashMap>` store in the same run: hits 0.39×, fetches 0.28× (3 ns),
-//! inserts 0.20–0.25× on the saving thread over the last two reports (0.37×
+//! inserts 0.20–0.25× on the saving thread over the last three reports (0.36–0.37×
 //! counting the populator's CPU time too), 8.84 bytes per frame.
 //!
 //! # Cargo features
